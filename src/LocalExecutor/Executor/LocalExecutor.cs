@@ -1,0 +1,180 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using ThreadPerCore.Platform;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// A single-threaded executor: one dedicated OS thread, optionally pinned to one CPU, with its own run queue.
+/// Work placed on it stays on it. Ordinary <c>async</c>/<c>await</c> code runs on it unchanged through its
+/// <see cref="SynchronizationContext"/> and <see cref="Scheduler"/>; <see cref="Spawn{T}(Func{T})"/> and methods that
+/// return <see cref="LocalTask{T}"/> run on it as raw tasks.
+/// </summary>
+/// <remarks>
+/// The executor starts in the constructor: when it returns, the thread runs, is pinned, and accepts work.
+/// <see cref="DisposeAsync"/> stops it and joins the thread.
+/// </remarks>
+[DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks")]
+public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
+{
+    [ThreadStatic]
+    private static LocalExecutor? t_current;
+
+    [ThreadStatic]
+    private static TaskQueue? t_currentQueue;
+
+    private static int s_lastId;
+
+    private readonly Thread _thread;
+    private readonly Inbox _inbox = new();
+    private readonly Parker _parker = new();
+    private readonly TaskQueue _defaultQueue;
+    private readonly LocalExecutorOptions _options;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Exception? _startFailure;
+
+    /// <summary>Starts an executor on a new thread, placed as <paramref name="options"/> say.</summary>
+    /// <param name="options">How to start it; null for the defaults (unbound, no spinning).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The placement names a CPU this process may not use; the message
+    /// names the CPU and the CPUs it may use.</exception>
+    /// <exception cref="InvalidOperationException">The operating system refused to pin the thread.</exception>
+    public LocalExecutor(LocalExecutorOptions? options = null)
+    {
+        _options = options?.Clone() ?? new LocalExecutorOptions();
+        ArgumentNullException.ThrowIfNull(_options.Placement, "options.Placement");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SpinBeforePark, TimeSpan.Zero, "options.SpinBeforePark");
+
+        Id = Interlocked.Increment(ref s_lastId);
+        Name = _options.Name ?? $"LocalExecutor-{Id}";
+        Placement = ResolvePlacement(_options.Placement);
+        _defaultQueue = new TaskQueue(this, 0, "default");
+
+        _thread = new Thread(ThreadMain) { Name = Name, IsBackground = true };
+        using (var started = new ManualResetEventSlim())
+        {
+            _thread.UnsafeStart(started); // the executor's thread starts with a clean execution context
+            started.Wait();
+        }
+
+        if (_startFailure is not null)
+        {
+            _thread.Join();
+            throw _startFailure;
+        }
+    }
+
+    /// <summary>The executor running the calling thread, or null when the caller is not on an executor thread.</summary>
+    public static LocalExecutor? Current => t_current;
+
+    /// <summary>A number unique to this executor in the process.</summary>
+    public int Id { get; }
+
+    /// <summary>The name of the executor and of its thread.</summary>
+    public string Name { get; }
+
+    /// <summary>Where the thread runs. <see cref="Placement.Unbound"/> when pinning was not asked for or the system
+    /// cannot pin.</summary>
+    public Placement Placement { get; }
+
+    /// <summary>The executor's thread.</summary>
+    public Thread Thread => _thread;
+
+    /// <summary>The synchronization context installed on the executor thread.</summary>
+    public LocalSynchronizationContext SynchronizationContext => _defaultQueue.SynchronizationContext;
+
+    /// <summary>The task scheduler that runs tasks on the executor thread: <c>new TaskFactory(executor.Scheduler)</c>.</summary>
+    public LocalTaskScheduler Scheduler => _defaultQueue.Scheduler;
+
+    /// <summary>Completes when the executor thread has exited; faults if the executor stopped on an exception.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>True on the executor's own thread.</summary>
+    public bool IsOwnerThread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_current == this;
+    }
+
+    internal TaskQueue DefaultQueue => _defaultQueue;
+
+    internal LiveTaskList LiveTasks { get; } = new();
+
+    /// <summary>The execution context of the loop itself; work that changes the thread's context is reset to it.</summary>
+    internal ExecutionContext? LoopContext { get; private set; }
+
+    private int LiveTaskCount => LiveTasks.Count;
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> unless called on this executor's thread.</summary>
+    public void VerifyAccess()
+    {
+        if (!IsOwnerThread)
+        {
+            ThrowHelper.ThrowWrongThread(this);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Placement})";
+
+    private static Placement ResolvePlacement(Placement requested)
+    {
+        if (requested.Cpu is not int cpu)
+        {
+            return Placement.Unbound;
+        }
+
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        {
+            return Placement.Unbound; // documented: no pinning API here, the executor says it is unbound
+        }
+
+        CpuSet available = SystemCpus.GetAvailableCpus();
+        if (!available.Contains(cpu))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(requested),
+                cpu,
+                $"CPU {cpu} is not available to this process; it may use CPUs {available}.");
+        }
+
+        return requested;
+    }
+
+    private void ThreadMain(object? started)
+    {
+        t_current = this;
+        if (Placement.Cpu is int cpu && !ThreadAffinity.TryPinCurrentThread(cpu, out string? error))
+        {
+            _startFailure = new InvalidOperationException($"Could not pin executor '{Name}' to CPU {cpu}: {error}");
+            t_current = null;
+            ((ManualResetEventSlim)started!).Set();
+            return;
+        }
+
+        System.Threading.SynchronizationContext.SetSynchronizationContext(_defaultQueue.SynchronizationContext);
+        LoopContext = ExecutionContext.Capture();
+        ((ManualResetEventSlim)started!).Set();
+
+        // The loop runs inside one long-lived task executed by the default queue's scheduler, so that inside any
+        // work on this thread TaskScheduler.Current is the executor's scheduler, at no cost per work item.
+        // DenyChildAttach keeps AttachedToParent children of user work from attaching to it.
+        var carrier = new Task(static self => ((LocalExecutor)self!).RunLoop(), this, TaskCreationOptions.DenyChildAttach);
+        carrier.RunSynchronously(_defaultQueue.Scheduler);
+
+        Exception? failure = carrier.Exception?.InnerException ?? _stopException;
+        t_current = null;
+        System.Threading.SynchronizationContext.SetSynchronizationContext(null);
+        Volatile.Write(ref _exited, true);
+        if (failure is null)
+        {
+            _completion.TrySetResult();
+        }
+        else
+        {
+            _completion.TrySetException(failure);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System;
+
+namespace ThreadPerCore;
+
+/// <summary>How a <see cref="LocalExecutor"/> is started.</summary>
+public sealed class LocalExecutorOptions
+{
+    /// <summary>Where the executor's thread runs. Default: <see cref="Placement.Unbound"/>.</summary>
+    public Placement Placement { get; set; } = Placement.Unbound;
+
+    /// <summary>The thread's name, shown by debuggers and profilers. Default: <c>LocalExecutor-{id}</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// How long an idle executor keeps checking for work before it sleeps. Zero (the default) sleeps at once and
+    /// uses no CPU while idle; a short spin (tens of microseconds) cuts the latency of a wake from another thread at
+    /// the price of burning its core for that long after each burst of work.
+    /// </summary>
+    public TimeSpan SpinBeforePark { get; set; } = TimeSpan.Zero;
+
+    /// <summary>What an exception thrown by posted work or an <c>async void</c> method does. Default: report and go on.</summary>
+    public UnhandledExceptionPolicy UnhandledExceptionPolicy { get; set; } = UnhandledExceptionPolicy.Continue;
+
+    internal LocalExecutorOptions Clone() => (LocalExecutorOptions)MemberwiseClone();
+}

@@ -1,0 +1,26 @@
+namespace ThreadPerCore;
+
+/// <summary>What a <see cref="WorkItem"/> holds, so the run loop dispatches with a switch instead of type tests.</summary>
+internal enum WorkKind : byte
+{
+    /// <summary>A raw task to poll (<see cref="LocalTask"/>).</summary>
+    Poll,
+
+    /// <summary>A raw task woken from another thread; the owner applies the wake (it may be running or queued already).</summary>
+    Wake,
+
+    /// <summary>A raw task cancelled from another thread; the owner applies the cancel.</summary>
+    Cancel,
+
+    /// <summary>A <see cref="System.Threading.Tasks.Task"/> handed to the queue's <see cref="System.Threading.Tasks.TaskScheduler"/>.</summary>
+    SchedulerTask,
+
+    /// <summary>A <see cref="System.Threading.SendOrPostCallback"/> and its state, from <c>SynchronizationContext.Post</c>.</summary>
+    PostCallback,
+
+    /// <summary>An <see cref="System.Action"/> (an await continuation resumed on this queue).</summary>
+    Action,
+
+    /// <summary>An <see cref="System.Action{T}"/> of object and its state.</summary>
+    StateAction,
+}

@@ -1,0 +1,111 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// A method-level builder for async methods that return <see cref="Task{TResult}"/> and must run on a pinned
+/// executor: <c>[AsyncMethodBuilder(typeof(PinnedTaskMethodBuilder&lt;&gt;))]</c>. The state machine is boxed into a raw
+/// task exactly as for <see cref="LocalTask{T}"/>; its outcome is mirrored into the returned task, which costs one
+/// more allocation than returning <see cref="LocalTask{T}"/>.
+/// </summary>
+/// <remarks>The target executor is chosen as described on <see cref="LocalTaskMethodBuilder{T}"/>.</remarks>
+/// <typeparam name="T">The result type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct PinnedTaskMethodBuilder<T>
+{
+    private LocalTask<T>? _task;
+    private Task<T>? _promise;
+
+    /// <summary>Creates a builder (compiler use).</summary>
+    [SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "The builder pattern requires a static Create.")]
+    public static PinnedTaskMethodBuilder<T> Create() => default;
+
+    /// <summary>The task of the method (compiler use).</summary>
+    public readonly Task<T> Task => _promise!;
+
+    /// <summary>Boxes the state machine into a raw task and starts it on its executor (compiler use).</summary>
+    public void Start<TStateMachine>(ref TStateMachine stateMachine)
+        where TStateMachine : IAsyncStateMachine
+    {
+        var box = new PinnedStateMachineTask<TStateMachine, T>(LocalExecutor.ResolveTargetQueue());
+        _task = box; // before the copy: the boxed state machine carries this builder
+        _promise = box.Promise;
+        box.StateMachine = stateMachine;
+        box.BodyContext = ExecutionContext.Capture();
+        box.Start();
+    }
+
+    /// <summary>Not used (compiler use).</summary>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The builder pattern requires an instance method.")]
+    public readonly void SetStateMachine(IAsyncStateMachine stateMachine)
+    {
+    }
+
+    /// <summary>Completes the task with its result (compiler use).</summary>
+    public readonly void SetResult(T result) => _task!.SetResultCore(result);
+
+    /// <summary>Completes the task with the method's exception (compiler use).</summary>
+    public readonly void SetException(Exception exception) => _task!.SetExceptionCore(exception);
+
+    /// <summary>Registers the task's waker with the awaiter (compiler use).</summary>
+    public readonly void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : INotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+        => AwaitRegistration.Register(ref awaiter, _task!);
+
+    /// <summary>Registers the task's waker with the awaiter (compiler use).</summary>
+    public readonly void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : ICriticalNotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+        => AwaitRegistration.RegisterUnsafe(ref awaiter, _task!);
+}
+
+/// <summary>
+/// A method-level builder for async methods that return <see cref="Task"/> and must run on a pinned executor:
+/// <c>[AsyncMethodBuilder(typeof(PinnedTaskMethodBuilder))]</c>. See <see cref="PinnedTaskMethodBuilder{T}"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct PinnedTaskMethodBuilder
+{
+    private PinnedTaskMethodBuilder<VoidResult> _inner;
+
+    /// <summary>Creates a builder (compiler use).</summary>
+    public static PinnedTaskMethodBuilder Create() => default;
+
+    /// <summary>The task of the method (compiler use).</summary>
+    public readonly Task Task => _inner.Task;
+
+    /// <summary>Boxes the state machine into a raw task and starts it on its executor (compiler use).</summary>
+    public void Start<TStateMachine>(ref TStateMachine stateMachine)
+        where TStateMachine : IAsyncStateMachine
+        => _inner.Start(ref stateMachine);
+
+    /// <summary>Not used (compiler use).</summary>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The builder pattern requires an instance method.")]
+    public readonly void SetStateMachine(IAsyncStateMachine stateMachine)
+    {
+    }
+
+    /// <summary>Completes the task (compiler use).</summary>
+    public readonly void SetResult() => _inner.SetResult(default);
+
+    /// <summary>Completes the task with the method's exception (compiler use).</summary>
+    public readonly void SetException(Exception exception) => _inner.SetException(exception);
+
+    /// <summary>Registers the task's waker with the awaiter (compiler use).</summary>
+    public readonly void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : INotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+        => _inner.AwaitOnCompleted(ref awaiter, ref stateMachine);
+
+    /// <summary>Registers the task's waker with the awaiter (compiler use).</summary>
+    public readonly void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
+        where TAwaiter : ICriticalNotifyCompletion
+        where TStateMachine : IAsyncStateMachine
+        => _inner.AwaitUnsafeOnCompleted(ref awaiter, ref stateMachine);
+}

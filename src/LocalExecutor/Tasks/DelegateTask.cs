@@ -1,0 +1,38 @@
+using System;
+
+namespace ThreadPerCore;
+
+/// <summary>A spawned synchronous work item: one poll runs the delegate and completes the task.</summary>
+internal sealed class DelegateTask<TState, T> : LocalTask<T>
+{
+    private Func<TState, T>? _work;
+    private TState _argument;
+
+    public DelegateTask(TaskQueue queue, Func<TState, T> work, TState argument)
+        : base(queue)
+    {
+        _work = work;
+        _argument = argument;
+    }
+
+    private protected override void Poll()
+    {
+        Func<TState, T> work = _work!;
+        TState argument = _argument;
+        ReleaseBody();
+        try
+        {
+            SetResultCore(work(argument));
+        }
+        catch (Exception exception)
+        {
+            SetExceptionCore(exception);
+        }
+    }
+
+    private protected override void ReleaseBody()
+    {
+        _work = null;
+        _argument = default!;
+    }
+}

@@ -1,0 +1,254 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore;
+
+// The join side of a task: the outcome and the continuations of whoever awaits it. Unlike the state word this
+// is shared with other threads (anyone may await a task), so registration and completion meet on one
+// interlocked field, _continuation:
+//   null                 nobody waits yet
+//   s_completed          finished; the outcome fields are published
+//   LocalTask            a raw task awaiting this one (the builder door): completion wakes it
+//   Action               registered on the owner thread from this executor's synchronization context:
+//                        completion posts it to _continuationQueue (no allocation either way)
+//   Continuation         anything else: another context, a scheduler, the thread pool, a captured context
+//   object[]             several of the above
+public abstract partial class LocalTask : IWakerSource
+{
+    private static readonly object s_completed = new();
+
+    private object? _continuation;
+    private TaskQueue? _continuationQueue;
+    private ExceptionDispatchInfo? _exception;
+    private Outcome _outcome;
+
+    private enum Outcome : byte
+    {
+        Pending,
+        RanToCompletion,
+        Faulted,
+        Canceled,
+    }
+
+    /// <summary>True once the task finished: ran to completion, faulted or was cancelled.</summary>
+    public bool IsCompleted => Volatile.Read(ref _continuation) == s_completed;
+
+    /// <summary>True once the task ran to completion.</summary>
+    public bool IsCompletedSuccessfully => IsCompleted && _outcome == Outcome.RanToCompletion;
+
+    /// <summary>True once the body threw an exception other than <see cref="OperationCanceledException"/>.</summary>
+    public bool IsFaulted => IsCompleted && _outcome == Outcome.Faulted;
+
+    /// <summary>True once the task was cancelled, or its body threw <see cref="OperationCanceledException"/>.</summary>
+    public bool IsCanceled => IsCompleted && _outcome == Outcome.Canceled;
+
+    /// <summary>The exception of a faulted or cancelled task; null otherwise.</summary>
+    public Exception? Exception => IsCompleted ? _exception?.SourceException : null;
+
+    /// <summary>Gets an awaiter; <c>await</c> resumes where the awaiting code was and rethrows a failure unwrapped.</summary>
+    public LocalTaskAwaiter GetAwaiter() => new(this);
+
+    /// <summary>
+    /// Converts to a <see cref="Task"/> for APIs that need one (<see cref="Task.WhenAll(Task[])"/>, blocking waits).
+    /// Allocates the task and one continuation.
+    /// </summary>
+    public Task AsTask() => AsTaskCore();
+
+    private protected virtual Task AsTaskCore()
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnCompletedInline(static state =>
+        {
+            var (task, tcs) = ((LocalTask, TaskCompletionSource))state!;
+            switch (task._outcome)
+            {
+                case Outcome.RanToCompletion: tcs.SetResult(); break;
+                case Outcome.Canceled: tcs.SetCanceled(CanceledToken(task)); break;
+                default: tcs.SetException(task._exception!.SourceException); break;
+            }
+        }, (this, source));
+        return source.Task;
+    }
+
+    /// <summary>Runs <paramref name="callback"/> on the completing thread; for callbacks that only hand the outcome on.</summary>
+    private protected void OnCompletedInline(Action<object?> callback, object? state) =>
+        RegisterContinuation(new Continuation(callback, state, target: null, context: null, runInline: true));
+
+    private protected static CancellationToken CanceledToken(LocalTask task) =>
+        task._exception?.SourceException is OperationCanceledException oce ? oce.CancellationToken : default;
+
+    /// <summary>Throws the task's failure, if any. Called by awaiters once the task is complete.</summary>
+    internal void ThrowIfNotSuccessful()
+    {
+        Debug.Assert(IsCompleted, "only a completed task has an outcome");
+        if (_outcome != Outcome.RanToCompletion)
+        {
+            ThrowFailure();
+        }
+    }
+
+    private void ThrowFailure()
+    {
+        if (_exception is null)
+        {
+            throw new InvalidOperationException("The task has not completed yet; await it instead.");
+        }
+
+        _exception.Throw();
+    }
+
+    /// <summary>Records the body's exception (on the owner thread, inside the poll).</summary>
+    internal void SetExceptionCore(Exception exception)
+    {
+        _exception = ExceptionDispatchInfo.Capture(exception);
+        _outcome = exception is OperationCanceledException ? Outcome.Canceled : Outcome.Faulted;
+        _state |= TaskState.Completed;
+    }
+
+    /// <summary>Marks the body finished with a result stored by the derived type (owner thread, inside the poll).</summary>
+    private protected void SetRanToCompletion()
+    {
+        _outcome = Outcome.RanToCompletion;
+        _state |= TaskState.Completed;
+    }
+
+    private void SetCanceledOutcome()
+    {
+        _exception = ExceptionDispatchInfo.Capture(new TaskCanceledException("The local task was cancelled."));
+        _outcome = Outcome.Canceled;
+    }
+
+    /// <summary>The outcome as the owner sees it before it is published (for <see cref="OnFinished"/>).</summary>
+    private protected bool IsCompletedSuccessfullyUnpublished => _outcome == Outcome.RanToCompletion;
+
+    /// <summary>The failure as the owner sees it before it is published (for <see cref="OnFinished"/>).</summary>
+    private protected Exception? ExceptionUnpublished => _exception?.SourceException;
+
+    /// <summary>Hook for types that mirror the outcome elsewhere (a <see cref="Task"/> of the method builder).</summary>
+    private protected virtual void OnFinished()
+    {
+    }
+
+    /// <summary>Publishes the outcome and runs every registered continuation. Owner thread, once.</summary>
+    private void PublishCompletion()
+    {
+        OnFinished();
+        object? continuations = Interlocked.Exchange(ref _continuation, s_completed);
+        if (continuations is null)
+        {
+            return;
+        }
+
+        Debug.Assert(continuations != s_completed, "a task completes once");
+        if (continuations is object[] many)
+        {
+            foreach (object one in many)
+            {
+                RunContinuation(one, _continuationQueue);
+            }
+        }
+        else
+        {
+            RunContinuation(continuations, _continuationQueue);
+        }
+    }
+
+    private static void RunContinuation(object continuation, TaskQueue? queue)
+    {
+        switch (continuation)
+        {
+            case LocalTask waiter:
+                waiter.Wake();
+                break;
+            case Action action:
+                Debug.Assert(queue is not null, "a bare action always has its queue");
+                queue!.Executor.Post(queue, WorkKind.Action, action, null, null);
+                break;
+            default:
+                ((Continuation)continuation).Run();
+                break;
+        }
+    }
+
+    /// <summary>Registers a raw task to be woken when this one finishes (the builder door: no allocation).</summary>
+    void IWakerSource.RegisterWaker(LocalTask waiter)
+    {
+        if (!TryAdd(waiter))
+        {
+            waiter.Wake();
+        }
+    }
+
+    /// <summary>
+    /// Registers an await continuation the way <c>await</c> would: it resumes on the awaiting code's
+    /// synchronization context or task scheduler, else on the thread pool.
+    /// </summary>
+    internal void OnCompleted(Action continuation, bool flowExecutionContext)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        SynchronizationContext? context = SynchronizationContext.Current;
+        if (!flowExecutionContext
+            && context is LocalSynchronizationContext local
+            && local.Queue.Executor == _queue.Executor
+            && _queue.Executor.IsOwnerThread
+            && Volatile.Read(ref _continuation) is null)
+        {
+            // Owner thread, own executor: registration and completion cannot race each other, and other threads
+            // only ever add Continuation objects, so the queue rides in a plain field beside the bare delegate.
+            _continuationQueue = local.Queue;
+            if (Interlocked.CompareExchange(ref _continuation, continuation, null) is null)
+            {
+                return;
+            }
+        }
+
+        RegisterContinuation(new Continuation(continuation, flowExecutionContext));
+    }
+
+    private void RegisterContinuation(Continuation continuation)
+    {
+        if (!TryAdd(continuation))
+        {
+            continuation.Run();
+        }
+    }
+
+    /// <returns>False if the task already completed (the caller runs the continuation itself).</returns>
+    private bool TryAdd(object continuation)
+    {
+        object? current = Volatile.Read(ref _continuation);
+        while (true)
+        {
+            if (current == s_completed)
+            {
+                return false;
+            }
+
+            object next = current switch
+            {
+                null => continuation,
+                object[] many => Append(many, continuation),
+                _ => new[] { current, continuation },
+            };
+
+            object? seen = Interlocked.CompareExchange(ref _continuation, next, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    private static object[] Append(object[] many, object one)
+    {
+        var grown = new object[many.Length + 1];
+        many.CopyTo(grown, 0);
+        grown[^1] = one;
+        return grown;
+    }
+}

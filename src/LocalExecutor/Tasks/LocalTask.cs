@@ -1,0 +1,257 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// A task that lives on one <see cref="LocalExecutor"/>: the raw task of the executor (a small state machine
+/// with a waker) and, at the same time, the awaitable handle of its result. Spawns and methods returning
+/// <see cref="LocalTask"/> or <see cref="LocalTask{T}"/> create one, and it is the only allocation they make.
+/// </summary>
+/// <remarks>
+/// Await it from anywhere: the continuation resumes where the awaiting code was (its executor, its
+/// synchronization context, or the thread pool). <see cref="Cancel"/> ends it without another poll.
+/// </remarks>
+[DebuggerDisplay("{DebuggerState,nq}")]
+[AsyncMethodBuilder(typeof(LocalTaskMethodBuilder))]
+public abstract partial class LocalTask
+{
+    // Owner-thread state (see TaskState). Plain fields: no other thread reads or writes them.
+    internal int _state;
+    internal readonly TaskQueue _queue;
+    internal LocalTask? _liveNext;
+    internal LocalTask? _livePrev;
+    private Action? _wakeAction;
+
+    /// <summary>The execution context an async body runs under: captured at start and at every suspension, like
+    /// the runtime's builders, and restored around each poll.</summary>
+    internal ExecutionContext? BodyContext;
+
+    private protected LocalTask(TaskQueue queue)
+    {
+        _queue = queue;
+    }
+
+    /// <summary>The executor this task runs on.</summary>
+    public LocalExecutor Executor => _queue.Executor;
+
+    /// <summary>
+    /// A delegate that wakes this task from any thread; created once per task and reused for every await, so
+    /// registering it with an awaiter allocates nothing more.
+    /// </summary>
+    internal Action WakeAction => _wakeAction ??= Wake;
+
+    /// <summary>
+    /// Wakes the task from any thread. On the owner thread this is <see cref="WakeByRef"/>; from any other thread
+    /// the wake travels through the owner's inbox and is applied there, so the state word stays single-threaded.
+    /// </summary>
+    internal void Wake()
+    {
+        LocalExecutor executor = _queue.Executor;
+        if (executor.IsOwnerThread)
+        {
+            WakeByRef();
+        }
+        else
+        {
+            executor.EnqueueForeign(new WorkItem(WorkKind.Wake, this));
+        }
+    }
+
+    /// <summary>
+    /// The seed's <c>wake_by_ref</c>, on the owner thread. A completed or closed task ignores it; an already
+    /// scheduled task ignores it (N wakes, one run); a running task is only marked, and the run loop queues it
+    /// once after the poll returns; an idle task is queued now.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WakeByRef()
+    {
+        Debug.Assert(_queue.Executor.IsOwnerThread, "the state word belongs to the owner thread");
+        int state = _state;
+        if ((state & (TaskState.Finished | TaskState.Scheduled)) != 0)
+        {
+            return;
+        }
+
+        _state = state | TaskState.Scheduled;
+        if ((state & TaskState.Running) == 0)
+        {
+            _queue.Enqueue(new WorkItem(WorkKind.Poll, this));
+        }
+    }
+
+    /// <summary>
+    /// Polls the task once. Called by the run loop for a dequeued task, or inline when an async method starts on
+    /// its own executor thread.
+    /// </summary>
+    internal void Run()
+    {
+        Debug.Assert(_queue.Executor.IsOwnerThread, "only the owner polls");
+        int state = _state;
+        if ((state & TaskState.Finished) != 0)
+        {
+            // Cancelled while it sat in the queue: the cancel already finished it; this entry only retires.
+            _state = state & ~TaskState.Scheduled;
+            return;
+        }
+
+        if ((state & TaskState.Tracked) == 0)
+        {
+            state |= TaskState.Tracked;
+            _queue.Executor.LiveTasks.Add(this);
+        }
+
+        _state = (state & ~TaskState.Scheduled) | TaskState.Running;
+        try
+        {
+            Poll();
+        }
+        catch (Exception exception)
+        {
+            // Poll implementations report their own failures; this only guards the executor against a bug.
+            SetExceptionCore(exception);
+        }
+
+        state = _state;
+        if ((state & TaskState.Closed) != 0)
+        {
+            // Cancelled during the poll: no requeue, and the awaiter sees cancellation even if the body finished.
+            _state = state & ~(TaskState.Running | TaskState.Scheduled);
+            FinishCancelled();
+        }
+        else if ((state & TaskState.Completed) != 0)
+        {
+            _state = state & ~(TaskState.Running | TaskState.Scheduled);
+            _queue.Executor.LiveTasks.Remove(this);
+            PublishCompletion();
+        }
+        else if ((state & TaskState.Scheduled) != 0)
+        {
+            // Woken while running: queued once, now that the poll has returned.
+            _state = state & ~TaskState.Running;
+            _queue.Enqueue(new WorkItem(WorkKind.Poll, this));
+        }
+        else
+        {
+            _state = state & ~TaskState.Running;
+        }
+    }
+
+    /// <summary>
+    /// Starts an async body: inline when called on its executor thread (so a call costs no queue trip, as in
+    /// Glommio's spawn), else by a wake through the executor's inbox.
+    /// </summary>
+    internal void Start()
+    {
+        LocalExecutor executor = _queue.Executor;
+        if (!executor.IsOwnerThread)
+        {
+            executor.EnqueueForeign(new WorkItem(WorkKind.Wake, this), rejectWhenStopped: true);
+            return;
+        }
+
+        // Like the runtime's AsyncMethodBuilderCore.Start: whatever the synchronous part changes in the execution
+        // or synchronization context must not leak out to the caller.
+        ExecutionContext? callerContext = ExecutionContext.Capture();
+        SynchronizationContext? callerSyncContext = SynchronizationContext.Current;
+        try
+        {
+            Run();
+        }
+        finally
+        {
+            if (callerContext is not null && ExecutionContext.Capture() != callerContext)
+            {
+                ExecutionContext.Restore(callerContext);
+            }
+
+            if (SynchronizationContext.Current != callerSyncContext)
+            {
+                SynchronizationContext.SetSynchronizationContext(callerSyncContext);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Yields from inside the poll: the task marks itself woken while running, so the run loop puts it at the back
+    /// of its queue once the poll returns. No delegate, no queue trip through a context.
+    /// </summary>
+    internal void YieldNow()
+    {
+        Debug.Assert((_state & TaskState.Running) != 0, "only a running task yields");
+        WakeByRef();
+    }
+
+    /// <summary>
+    /// Cancels the task from any thread. A queued, idle or running task ends without another poll (a running one
+    /// once its current poll returns), and its awaiters see <see cref="OperationCanceledException"/>. A task that
+    /// already finished is left as it is.
+    /// </summary>
+    /// <remarks>
+    /// Like dropping a future in Rust, cancelling abandons the body where it is suspended: <c>finally</c> blocks
+    /// after its current await do not run. Use a <see cref="System.Threading.CancellationToken"/> inside the body
+    /// when it must clean up.
+    /// </remarks>
+    public void Cancel()
+    {
+        LocalExecutor executor = _queue.Executor;
+        if (executor.IsOwnerThread)
+        {
+            CancelLocal();
+        }
+        else
+        {
+            executor.EnqueueForeign(new WorkItem(WorkKind.Cancel, this));
+        }
+    }
+
+    /// <summary>The cancel transition, on the owner thread.</summary>
+    internal void CancelLocal()
+    {
+        int state = _state;
+        if ((state & TaskState.Finished) != 0)
+        {
+            return;
+        }
+
+        _state = state | TaskState.Closed;
+        if ((state & TaskState.Running) == 0)
+        {
+            // Idle or queued: finish now. A queue entry, if any, retires without polling when it is dequeued.
+            FinishCancelled();
+        }
+    }
+
+    /// <summary>One step of the body. Must report failures through <see cref="SetExceptionCore"/>, not throw.</summary>
+    private protected abstract void Poll();
+
+    /// <summary>Releases what the body holds (its state machine or delegate) once it will never run again.</summary>
+    private protected abstract void ReleaseBody();
+
+    private void FinishCancelled()
+    {
+        ReleaseBody();
+        if ((_state & TaskState.Tracked) != 0)
+        {
+            _queue.Executor.LiveTasks.Remove(this);
+        }
+
+        SetCanceledOutcome();
+        PublishCompletion();
+    }
+
+    private string DebuggerState
+    {
+        get
+        {
+            int state = _state;
+            string flags = (state & TaskState.Completed) != 0 ? "Completed"
+                : (state & TaskState.Closed) != 0 ? "Closed"
+                : (state & TaskState.Running) != 0 ? ((state & TaskState.Scheduled) != 0 ? "Running, woken" : "Running")
+                : (state & TaskState.Scheduled) != 0 ? "Scheduled" : "Idle";
+            return $"{GetType().Name} on {_queue}: {flags}";
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// The box of a <see cref="System.Threading.Tasks.Task{TResult}"/>-returning method decorated with
+/// <see cref="PinnedTaskMethodBuilder{T}"/>: a raw task whose outcome is mirrored into a plain promise task.
+/// </summary>
+internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTask<TStateMachine, T>
+    where TStateMachine : IAsyncStateMachine
+{
+    // A runtime builder used only as a promise: its Task is a bare Task<T>, one allocation, no TaskCompletionSource.
+    private AsyncTaskMethodBuilder<T> _promise;
+
+    public PinnedStateMachineTask(TaskQueue queue)
+        : base(queue)
+    {
+        _ = _promise.Task; // created now, before another thread could race to create it lazily
+    }
+
+    public System.Threading.Tasks.Task<T> Promise => _promise.Task;
+
+    private protected override void OnFinished()
+    {
+        if (IsCompletedSuccessfullyUnpublished)
+        {
+            _promise.SetResult(GetResultUnchecked());
+        }
+        else
+        {
+            _promise.SetException(ExceptionUnpublished!);
+        }
+    }
+}
