@@ -14,7 +14,7 @@ internal static class Bounded
         {
             return await task.WaitAsync(Timeout);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!task.IsCompleted)
         {
             throw new TimeoutException($"Timed out after {Timeout.TotalSeconds} s waiting for {what}.");
         }
@@ -26,7 +26,7 @@ internal static class Bounded
         {
             await task.WaitAsync(Timeout);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!task.IsCompleted)
         {
             throw new TimeoutException($"Timed out after {Timeout.TotalSeconds} s waiting for {what}.");
         }
