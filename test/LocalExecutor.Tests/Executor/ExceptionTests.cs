@@ -70,6 +70,43 @@ public sealed class ExceptionTests
         await executor.DisposeAsync();
     }
 
+    [Fact]
+    public async Task An_awaiter_whose_context_throws_does_not_rob_the_other_awaiters()
+    {
+        await using LocalExecutor executor = Executors.Start(nameof(An_awaiter_whose_context_throws_does_not_rob_the_other_awaiters));
+        var reported = new TaskCompletionSource<Exception>();
+        executor.UnhandledException += (_, e) => reported.TrySetResult(e.Exception);
+        using var release = new ManualResetEventSlim();
+        LocalTask<int> task = executor.Spawn(() =>
+        {
+            release.Wait(Bounded.Timeout);
+            return 9;
+        });
+
+        var broken = new ThrowingContext();
+        SynchronizationContext? saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(broken);
+        try
+        {
+            task.GetAwaiter().OnCompleted(() => { });
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+
+        Task<int> healthy = task.AsTask();
+        release.Set();
+
+        (await healthy.Within("the healthy awaiter")).Should().Be(9);
+        (await reported.Task.Within("the report")).Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be("broken context");
+    }
+
+    private sealed class ThrowingContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => throw new InvalidOperationException("broken context");
+    }
+
     private static async void ThrowsLater()
     {
         await Task.Yield();
