@@ -18,7 +18,8 @@ namespace ThreadPerCore.Channels;
 /// <remarks>
 /// <para><b>One producer, one consumer.</b> Each side is bound to the executor that first uses it (or to "no executor"
 /// when first used off any executor thread); using a side from another executor afterwards throws
-/// <see cref="InvalidOperationException"/>. At most one send and one receive may be pending at a time.</para>
+/// <see cref="InvalidOperationException"/>. At most one send and one receive may be pending at a time. For several producers use
+/// <see cref="SharedMpscChannel{T}"/>.</para>
 /// <para><b>Cost.</b> A send or receive that does not wait is one compare-and-swap on a word the other side reads, and
 /// touches the other side's cache line only when its cached view says the ring is full (send) or empty (receive).
 /// Nothing is allocated, waiting included, after construction.</para>
