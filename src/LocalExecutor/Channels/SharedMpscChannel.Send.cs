@@ -93,9 +93,9 @@ public sealed partial class SharedMpscChannel<T>
                     slot.Item = item;
 
                     // Publish with a full fence, then look whether the receiver waits: the receiver raises its flag with a
-                    // full fence and then looks at this slot, so one of the two sees the other.
+                    // full fence and then looks at its head slot, so one of the two sees the other.
                     Interlocked.Exchange(ref slot.Sequence, position + 1);
-                    WakeReceiverIfWaiting();
+                    WakeReceiverIfWaitingFor(position);
                     return SendOutcome.Sent;
                 }
 
@@ -109,6 +109,22 @@ public sealed partial class SharedMpscChannel<T>
             {
                 word = Volatile.Read(ref _positions.EnqueueWord); // another producer moved on; catch up
             }
+        }
+    }
+
+    /// <summary>
+    /// Wakes the waiting receiver if the slot just published is the one it waits for. Producers publish out of claim
+    /// order; a producer of a later slot must not wake the receiver, which would find its head slot still empty. The
+    /// head's own producer wakes it: the receiver wrote its position before raising the flag with a full fence, so a
+    /// producer that sees the flag also sees that position.
+    /// </summary>
+    private void WakeReceiverIfWaitingFor(long position)
+    {
+        if (Volatile.Read(ref _positions.ReceiverWaiting) != 0
+            && Volatile.Read(ref _positions.DequeuePosition) == position
+            && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1)
+        {
+            _receive.Signal();
         }
     }
 
