@@ -41,6 +41,9 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>The token of the current wait.</summary>
     protected CancellationToken CancellationToken { get; private set; }
 
+    /// <summary>True when the current wait wakes a raw task directly (the builder's waker), not an await continuation.</summary>
+    internal bool IsWakerRegistered => _waker is not null;
+
     /// <summary>True once a continuation or waker is registered for the current wait.</summary>
     protected bool HasWaiter => _waker is not null || _continuation is not null;
 

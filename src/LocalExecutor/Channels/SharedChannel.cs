@@ -129,6 +129,9 @@ public sealed partial class SharedChannel<T>
     /// <summary>True while a receive waits for an item (for tests and debuggers).</summary>
     internal bool IsReceiverWaiting => (Volatile.Read(ref _indices.TailWord) & SpscIndices.WaitingBit) != 0;
 
+    /// <summary>True when the waiting receive will wake an <c>async LocalTask</c> method's task directly (for tests).</summary>
+    internal bool ReceiverWaitsOnWaker => _receive.IsWakerRegistered;
+
     /// <summary>True while a send waits for room (for tests and debuggers).</summary>
     internal bool IsSenderWaiting => (Volatile.Read(ref _indices.HeadWord) & SpscIndices.WaitingBit) != 0;
 

@@ -257,6 +257,29 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_local_task_awaiting_a_receive_registers_its_waker_and_an_async_task_its_continuation()
+    {
+        var forWaker = new SharedChannel<int>(1);
+        LocalTask<int> viaWaker = Consumer.Spawn(() => ReceiveOnceAsync(forWaker));
+        Until(() => forWaker.IsReceiverWaiting, "the LocalTask receive waits");
+        forWaker.ReceiverWaitsOnWaker.Should().BeTrue("an async LocalTask method is woken directly, one hop, no delegate");
+
+        var forContinuation = new SharedChannel<int>(1);
+        Task<int> viaContinuation = Consumer.RunAsync(async () => await forContinuation.ReceiveAsync());
+        Until(() => forContinuation.IsReceiverWaiting, "the Task receive waits");
+        forContinuation.ReceiverWaitsOnWaker.Should().BeFalse("an async Task method resumes through its captured context");
+
+        await Producer.RunAsync(async () =>
+        {
+            await forWaker.SendAsync(1);
+            return true;
+        });
+        forContinuation.TrySend(2).Should().BeTrue("a first use off any executor binds the sending side there");
+        (await viaWaker.AsTask().WaitAsync(Bound)).Should().Be(1);
+        (await viaContinuation).Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_million_messages_cross_cores_with_nothing_lost_or_duplicated()
     {
         const int count = 1_000_000;
@@ -347,6 +370,8 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
             onOwner &= owner.IsOwnerThread;
         }
     }
+
+    private static async LocalTask<int> ReceiveOnceAsync(SharedChannel<int> channel) => await channel.ReceiveAsync();
 
     private static async LocalTask<long> EchoAsync(SharedChannel<int> ping, SharedChannel<int> pong, int rounds)
     {

@@ -140,23 +140,6 @@ public sealed class PoolStartTests
     }
 
     [Fact]
-    public async Task SetAsDefault_makes_shard_zero_the_default_until_disposed()
-    {
-        LocalExecutor? before = LocalExecutor.Default;
-        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), SetAsDefault = true });
-        try
-        {
-            LocalExecutor.Default.Should().BeSameAs(pool[0]);
-        }
-        finally
-        {
-            await pool.DisposeAsync();
-        }
-
-        LocalExecutor.Default.Should().BeSameAs(before);
-    }
-
-    [Fact]
     public async Task Executors_are_named_by_prefix_and_shard()
     {
         await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), NamePrefix = "web" });
