@@ -7,12 +7,12 @@ namespace ThreadPerCore.Tests.Pool;
 /// <summary>Tests that change the process-wide <see cref="LocalExecutor.Default"/> run alone, so they cannot disturb
 /// tests that rely on it being unset.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessWideDefaultCollection
+public sealed class ProcessWideDefault
 {
     public const string Name = "Process-wide LocalExecutor.Default";
 }
 
-[Collection(ProcessWideDefaultCollection.Name)]
+[Collection(ProcessWideDefault.Name)]
 public sealed class PoolDefaultExecutorTests
 {
     [Fact]
