@@ -18,12 +18,12 @@ public sealed partial class SharedChannel<T>
 
     /// <summary>Sends <paramref name="item"/> if there is room, without waiting.</summary>
     /// <param name="item">The item.</param>
-    /// <returns>False if the channel is full or closed.</returns>
+    /// <returns>False if the channel is full or closed, or a send is still waiting (an item sent now would overtake it).</returns>
     /// <exception cref="InvalidOperationException">The producer side is bound to another executor.</exception>
     public bool TrySend(T item)
     {
         CheckBinding(ref _senderBinding, "sending");
-        return TrySendCore(item) == SendOutcome.Sent;
+        return !_send.IsPending && TrySendCore(item) == SendOutcome.Sent;
     }
 
     /// <summary>
@@ -39,6 +39,11 @@ public sealed partial class SharedChannel<T>
     public ValueTask SendAsync(T item, CancellationToken cancellationToken = default)
     {
         CheckBinding(ref _senderBinding, "sending");
+        if (_send.IsPending)
+        {
+            ThrowSendPending(); // the item would overtake the waiting one
+        }
+
         switch (TrySendCore(item))
         {
             case SendOutcome.Sent:
@@ -50,13 +55,11 @@ public sealed partial class SharedChannel<T>
         return SendSlow(item, cancellationToken);
     }
 
+    private static void ThrowSendPending() =>
+        throw new InvalidOperationException("Another send on this SharedChannel is still pending; a single producer sends one item at a time.");
+
     private ValueTask SendSlow(T item, CancellationToken cancellationToken)
     {
-        if (_send.IsPending)
-        {
-            throw new InvalidOperationException("Another send on this SharedChannel is still pending; a single producer sends one item at a time.");
-        }
-
         if (IsClosed)
         {
             return ValueTask.FromException(new ChannelClosedException());

@@ -236,6 +236,23 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task While_a_send_waits_no_other_send_can_overtake_it()
+    {
+        var channel = new SharedChannel<int>(1);
+        await Producer.RunAsync(async () =>
+        {
+            channel.TrySend(1).Should().BeTrue();
+            ValueTask waiting = channel.SendAsync(2);
+            channel.TrySend(3).Should().BeFalse("3 would overtake 2");
+            Action another = () => _ = channel.SendAsync(3).AsTask();
+            another.Should().Throw<InvalidOperationException>().WithMessage("*still pending*");
+            channel.Close();
+            Func<Task> end = async () => await waiting;
+            await end.Should().ThrowAsync<ChannelClosedException>();
+        });
+    }
+
+    [Fact]
     public async Task A_local_task_consumer_resumes_on_its_executor_through_its_waker()
     {
         var channel = new SharedChannel<int>(2);
