@@ -31,6 +31,7 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     private object? _target; // TaskQueue, SynchronizationContext, TaskScheduler, or null for the thread pool
     private ExecutionContext? _executionContext;
     private CancellationTokenRegistration _registration;
+    private int _signaledVersion = -1;
 
     /// <summary>Tells this wait from earlier and later ones on the same instance.</summary>
     public short Version { get; private set; }
@@ -40,6 +41,13 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
 
     /// <summary>The token of the current wait.</summary>
     protected CancellationToken CancellationToken { get; private set; }
+
+    /// <summary>
+    /// True when the wait belongs to a raw task that finished without taking the result: it was cancelled (or its
+    /// executor stopped) while it waited, like a Rust future dropped mid-await. The channel reclaims such a wait
+    /// (<see cref="ReleaseAbandoned"/>) instead of staying blocked by it or handing it an item.
+    /// </summary>
+    internal bool IsAbandoned => _waker is { IsCompleted: true };
 
     /// <summary>True when the current wait wakes a raw task directly (the builder's waker), not an await continuation.</summary>
     internal bool IsWakerRegistered => _waker is not null;
@@ -115,10 +123,12 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>Wakes the waiter where it waits. Called exactly once per armed wait, from any thread.</summary>
     public void Signal()
     {
+        short version = Version;
         LocalTask? waker = _waker;
         if (waker is not null)
         {
             waker.Wake();
+            Volatile.Write(ref _signaledVersion, version); // see ReleaseAbandoned
             return;
         }
 
@@ -142,6 +152,25 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     }
 
     void IThreadPoolWorkItem.Execute() => InvokeContinuation();
+
+    /// <summary>
+    /// Ends an abandoned wait (see <see cref="IsAbandoned"/>) so the instance can serve the next one. When the channel
+    /// could not withdraw the wait itself, its waker was already taken by a signaller (a send, a close): wait until that
+    /// signal is out, a few instructions, so it cannot land on the next wait.
+    /// </summary>
+    internal void ReleaseAbandoned(bool signalInFlight)
+    {
+        if (signalInFlight)
+        {
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _signaledVersion) != Version)
+            {
+                spinner.SpinOnce();
+            }
+        }
+
+        Release();
+    }
 
     /// <summary>Ends the wait: the instance may serve the next one. Called by the waiter when it takes the result.</summary>
     protected void Release()

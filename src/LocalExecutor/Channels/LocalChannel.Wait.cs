@@ -43,6 +43,15 @@ public sealed partial class LocalChannel<T>
             Begin(cancellationToken);
         }
 
+        /// <summary>Recycles an abandoned wait (owner thread; local waits are signalled synchronously, so none is in flight).</summary>
+        public void Discard()
+        {
+            _item = default!;
+            _outcome = Outcome.Canceled;
+            Release();
+            channel.Return(this);
+        }
+
         public T TakeItem()
         {
             T item = _item;

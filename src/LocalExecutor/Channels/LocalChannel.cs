@@ -180,12 +180,12 @@ public sealed partial class LocalChannel<T>
         }
 
         _closed = true;
-        while (_senders.TakeFirst() is LocalWait sender)
+        while (TakeFirstLive(ref _senders) is LocalWait sender)
         {
             sender.Complete(LocalWait.Outcome.Closed);
         }
 
-        while (_receivers.TakeFirst() is LocalWait receiver)
+        while (TakeFirstLive(ref _receivers) is LocalWait receiver)
         {
             // Receivers wait only on an empty channel, so nothing is left for them.
             receiver.Complete(LocalWait.Outcome.Closed);
@@ -231,7 +231,7 @@ public sealed partial class LocalChannel<T>
 
     private bool TrySendCore(T item)
     {
-        if (_receivers.TakeFirst() is LocalWait receiver)
+        if (TakeFirstLive(ref _receivers) is LocalWait receiver)
         {
             receiver.CompleteWithItem(item); // a receiver waits only on an empty channel: hand the item over directly
             return true;
@@ -261,7 +261,7 @@ public sealed partial class LocalChannel<T>
         _head = _head + 1 == _capacity ? 0 : _head + 1;
         _count--;
 
-        if (_senders.TakeFirst() is LocalWait sender)
+        if (TakeFirstLive(ref _senders) is LocalWait sender)
         {
             // Room for the longest-waiting sender: its item joins the tail, keeping FIFO order.
             int tail = _head + _count;
@@ -271,6 +271,25 @@ public sealed partial class LocalChannel<T>
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The longest-waiting wait whose waiter is still there. A raw task cancelled while it waited (a dropped future) is
+    /// skipped and its wait recycled: it must neither swallow an item nor have its item delivered.
+    /// </summary>
+    private static LocalWait? TakeFirstLive(ref WaitList list)
+    {
+        while (list.TakeFirst() is LocalWait wait)
+        {
+            if (!wait.IsAbandoned)
+            {
+                return wait;
+            }
+
+            wait.Discard();
+        }
+
+        return null;
     }
 
     private LocalWait Rent()

@@ -37,7 +37,7 @@ public sealed partial class SharedChannel<T>
 
     private ValueTask<T> ReceiveSlow(CancellationToken cancellationToken)
     {
-        if (_receive.IsPending)
+        if (_receive.IsPending && !TryReclaimAbandonedReceive())
         {
             throw new InvalidOperationException("Another receive on this SharedChannel is still pending; a single consumer receives one item at a time.");
         }
@@ -108,6 +108,18 @@ public sealed partial class SharedChannel<T>
 
             seen = witnessed;
         }
+    }
+
+    /// <summary>A receive whose raw task was cancelled while it waited no longer blocks the consumer side.</summary>
+    private bool TryReclaimAbandonedReceive()
+    {
+        if (!_receive.IsAbandoned)
+        {
+            return false;
+        }
+
+        _receive.ReleaseAbandoned(signalInFlight: !TryStopWaitingForItem());
+        return true;
     }
 
     private bool HasItemOrClosed()

@@ -23,7 +23,7 @@ public sealed partial class SharedChannel<T>
     public bool TrySend(T item)
     {
         CheckBinding(ref _senderBinding, "sending");
-        return !_send.IsPending && TrySendCore(item) == SendOutcome.Sent;
+        return (!_send.IsPending || TryReclaimAbandonedSend()) && TrySendCore(item) == SendOutcome.Sent;
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed partial class SharedChannel<T>
     public ValueTask SendAsync(T item, CancellationToken cancellationToken = default)
     {
         CheckBinding(ref _senderBinding, "sending");
-        if (_send.IsPending)
+        if (_send.IsPending && !TryReclaimAbandonedSend())
         {
             ThrowSendPending(); // the item would overtake the waiting one
         }
@@ -53,6 +53,19 @@ public sealed partial class SharedChannel<T>
         }
 
         return SendSlow(item, cancellationToken);
+    }
+
+    /// <summary>A send whose raw task was cancelled while it waited is dropped (its item is not sent).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReclaimAbandonedSend()
+    {
+        if (!_send.IsAbandoned)
+        {
+            return false;
+        }
+
+        _send.ReleaseAbandoned(signalInFlight: !TryStopWaitingForRoom());
+        return true;
     }
 
     private static void ThrowSendPending() =>
@@ -208,6 +221,12 @@ public sealed partial class SharedChannel<T>
                 _canceled = true;
                 Signal();
             }
+        }
+
+        public new void ReleaseAbandoned(bool signalInFlight)
+        {
+            _item = default!;
+            base.ReleaseAbandoned(signalInFlight);
         }
 
         private void Finish()

@@ -34,7 +34,7 @@ public sealed partial class SharedMpscChannel<T>
             return new ValueTask<T>(item);
         }
 
-        if (_receive.IsPending)
+        if (_receive.IsPending && !TryReclaimAbandonedReceive())
         {
             throw new InvalidOperationException("Another receive on this SharedMpscChannel is still pending; its single consumer receives one item at a time.");
         }
@@ -93,6 +93,19 @@ public sealed partial class SharedMpscChannel<T>
     {
         long word = Volatile.Read(ref _positions.EnqueueWord);
         return (word & ClosedBit) != 0 && (word >> 1) == _positions.DequeuePosition;
+    }
+
+    /// <summary>A receive whose raw task was cancelled while it waited no longer blocks the consumer side.</summary>
+    private bool TryReclaimAbandonedReceive()
+    {
+        if (!_receive.IsAbandoned)
+        {
+            return false;
+        }
+
+        bool withdrawn = Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1;
+        _receive.ReleaseAbandoned(signalInFlight: !withdrawn);
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

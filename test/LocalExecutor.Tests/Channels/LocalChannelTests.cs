@@ -146,6 +146,40 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_cancelled_local_task_waiting_to_receive_does_not_swallow_an_item()
+    {
+        int received = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            doomed.IsCompleted.Should().BeFalse();
+            doomed.Cancel();
+            doomed.IsCanceled.Should().BeTrue();
+
+            channel.TrySend(7).Should().BeTrue();
+            channel.Count.Should().Be(1, "the item went into the channel, not to the cancelled receiver");
+            return await channel.ReceiveAsync();
+        });
+
+        received.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task A_cancelled_local_task_waiting_to_send_sends_nothing()
+    {
+        int[] received = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask doomed = SendOnceAsync(channel, 2);
+            doomed.Cancel();
+            return new[] { await channel.ReceiveAsync(), channel.TrySend(3) ? await channel.ReceiveAsync() : -1, channel.Count };
+        });
+
+        received.Should().Equal(1, 3, 0);
+    }
+
+    [Fact]
     public async Task Local_task_ping_pong_through_local_channels_allocates_nothing_once_warm()
     {
         long allocated = await _executor.Spawn(() => PingPongAsync(1_000, 20_000)).AsTask().WaitAsync(Bound);
@@ -177,6 +211,10 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
         await echo;
         return allocated;
     }
+
+    private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel) => await channel.ReceiveAsync();
+
+    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
 
     private static async LocalTask EchoAsync(LocalChannel<int> ping, LocalChannel<int> pong, int rounds)
     {

@@ -297,6 +297,53 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_receiving_local_task_cancelled_while_it_waits_does_not_block_the_next_receiver()
+    {
+        var channel = new SharedChannel<int>(2);
+        LocalTask<int> first = Consumer.Spawn(() => ReceiveOnceAsync(channel));
+        Until(() => channel.IsReceiverWaiting, "the first receive waits");
+
+        first.Cancel();
+        Func<Task> awaitFirst = () => first.AsTask().WaitAsync(Bound);
+        await awaitFirst.Should().ThrowAsync<OperationCanceledException>();
+
+        LocalTask<int> second = Consumer.Spawn(() => ReceiveOnceAsync(channel));
+        Until(() => channel.IsReceiverWaiting && !second.IsCompleted, "the second receive waits");
+        await Producer.RunAsync(async () =>
+        {
+            await channel.SendAsync(42);
+            return true;
+        });
+
+        (await second.AsTask().WaitAsync(Bound)).Should().Be(42, "the abandoned wait neither blocks nor swallows the item");
+    }
+
+    [Fact]
+    public async Task A_sending_local_task_cancelled_while_it_waits_sends_nothing_and_frees_the_producer()
+    {
+        var channel = new SharedChannel<int>(1);
+        LocalTask blocked = await Producer.RunAsync(() =>
+        {
+            channel.TrySend(1).Should().BeTrue();
+            return Task.FromResult(SendOnceAsync(channel, 2)); // starts inline on the producer and waits for room
+        });
+        Until(() => channel.IsSenderWaiting, "the send of 2 waits");
+
+        blocked.Cancel();
+        Func<Task> awaitBlocked = () => blocked.AsTask().WaitAsync(Bound);
+        await awaitBlocked.Should().ThrowAsync<OperationCanceledException>();
+
+        (await Consumer.RunAsync(async () => await channel.ReceiveAsync())).Should().Be(1);
+        await Producer.RunAsync(async () =>
+        {
+            await channel.SendAsync(3);
+            return true;
+        });
+        (await Consumer.RunAsync(async () => await channel.ReceiveAsync())).Should().Be(3, "the cancelled send of 2 was dropped");
+        channel.Count.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_million_messages_cross_cores_with_nothing_lost_or_duplicated()
     {
         const int count = 1_000_000;
@@ -387,6 +434,8 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
             onOwner &= owner.IsOwnerThread;
         }
     }
+
+    private static async LocalTask SendOnceAsync(SharedChannel<int> channel, int item) => await channel.SendAsync(item);
 
     private static async LocalTask<int> ReceiveOnceAsync(SharedChannel<int> channel) => await channel.ReceiveAsync();
 
