@@ -22,7 +22,8 @@ namespace ThreadPerCore.Channels;
 /// <see cref="SharedMpscChannel{T}"/>.</para>
 /// <para><b>Cost.</b> A send or receive that does not wait is one compare-and-swap on a word the other side reads, and
 /// touches the other side's cache line only when its cached view says the ring is full (send) or empty (receive).
-/// Nothing is allocated, waiting included, after construction.</para>
+/// Nothing is allocated after construction, waiting included (a wait with a cancellable token registers with
+/// that token).</para>
 /// <para><b>Close.</b> <see cref="Close"/> (from either side or any thread) stops sends at once: a waiting send and every
 /// later send throw <see cref="ChannelClosedException"/>. Receives drain the items sent before the close, then throw
 /// <see cref="ChannelClosedException"/> (<see cref="ReadAllAsync"/> simply ends).</para>
