@@ -72,7 +72,7 @@ public sealed class BclChannelInteropTests : IAsyncLifetime, IDisposable
     {
         Channel<int> channel = Channel.CreateUnbounded<int>();
         LocalExecutor consumer = _pool[1];
-        LocalTask<(int, bool)> reading = consumer.Spawn(() => ReadAsync(channel.Reader, consumer));
+        LocalTask<(int, bool)> reading = consumer.Start(() => ReadAsync(channel.Reader, consumer));
 
         await _pool[0].Spawn(() =>
         {

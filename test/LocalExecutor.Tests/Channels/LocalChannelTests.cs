@@ -182,7 +182,7 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Local_task_ping_pong_through_local_channels_allocates_nothing_once_warm()
     {
-        long allocated = await _executor.Spawn(() => PingPongAsync(1_000, 20_000)).AsTask().WaitAsync(Bound);
+        long allocated = await _executor.Start(() => PingPongAsync(1_000, 20_000)).AsTask().WaitAsync(Bound);
         allocated.Should().BeLessThan(2_000, "pooled waits and wake-by-ref allocate nothing per message");
     }
 

@@ -256,7 +256,7 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     public async Task A_local_task_consumer_resumes_on_its_executor_through_its_waker()
     {
         var channel = new SharedChannel<int>(2);
-        LocalTask<(long Sum, bool OnOwner)> consuming = Consumer.Spawn(() => SumAsync(channel, Consumer));
+        LocalTask<(long Sum, bool OnOwner)> consuming = Consumer.Start(() => SumAsync(channel, Consumer));
 
         await Producer.RunAsync(async () =>
         {
@@ -277,7 +277,7 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     public async Task A_local_task_awaiting_a_receive_registers_its_waker_and_an_async_task_its_continuation()
     {
         var forWaker = new SharedChannel<int>(1);
-        LocalTask<int> viaWaker = Consumer.Spawn(() => ReceiveOnceAsync(forWaker));
+        LocalTask<int> viaWaker = Consumer.Start(() => ReceiveOnceAsync(forWaker));
         Until(() => forWaker.IsReceiverWaiting, "the LocalTask receive waits");
         forWaker.ReceiverWaitsOnWaker.Should().BeTrue("an async LocalTask method is woken directly, one hop, no delegate");
 
@@ -300,14 +300,14 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     public async Task A_receiving_local_task_cancelled_while_it_waits_does_not_block_the_next_receiver()
     {
         var channel = new SharedChannel<int>(2);
-        LocalTask<int> first = Consumer.Spawn(() => ReceiveOnceAsync(channel));
+        LocalTask<int> first = Consumer.Start(() => ReceiveOnceAsync(channel));
         Until(() => channel.IsReceiverWaiting, "the first receive waits");
 
         first.Cancel();
         Func<Task> awaitFirst = () => first.AsTask().WaitAsync(Bound);
         await awaitFirst.Should().ThrowAsync<OperationCanceledException>();
 
-        LocalTask<int> second = Consumer.Spawn(() => ReceiveOnceAsync(channel));
+        LocalTask<int> second = Consumer.Start(() => ReceiveOnceAsync(channel));
         Until(() => channel.IsReceiverWaiting && !second.IsCompleted, "the second receive waits");
         await Producer.RunAsync(async () =>
         {
@@ -405,8 +405,8 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
         var ping = new SharedChannel<int>(1);
         var pong = new SharedChannel<int>(1);
 
-        LocalTask<long> echo = Consumer.Spawn(() => EchoAsync(ping, pong, warmup + measured));
-        LocalTask<long> driver = Producer.Spawn(() => DriveAsync(ping, pong, warmup, measured));
+        LocalTask<long> echo = Consumer.Start(() => EchoAsync(ping, pong, warmup + measured));
+        LocalTask<long> driver = Producer.Start(() => DriveAsync(ping, pong, warmup, measured));
 
         long driverBytes = await driver.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         long echoBytes = await echo.AsTask().WaitAsync(Bound);

@@ -92,7 +92,13 @@ public sealed class TaskSchedulerTests : IAsyncLifetime
     public async Task Scheduled_tasks_are_visible_to_debuggers()
     {
         using var release = new ManualResetEventSlim();
-        Task blocker = _executor.Spawn(() => release.Wait(Bounded.Timeout)).AsTask();
+        using var blocking = new ManualResetEventSlim();
+        Task blocker = _executor.Spawn(() =>
+        {
+            blocking.Set();
+            release.Wait(Bounded.Timeout);
+        }).AsTask();
+        blocking.Wait(Bounded.Timeout).Should().BeTrue("the executor is busy, so the next task stays queued");
         Task queued = Task.Factory.StartNew(() => { }, CancellationToken.None, TaskCreationOptions.None, _executor.Scheduler);
 
         var method = typeof(TaskScheduler).GetMethod("GetScheduledTasks", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;

@@ -50,7 +50,7 @@ public sealed class CrossCoreSpawnTests
         LocalExecutor a = pool[0];
         LocalExecutor b = pool[1];
 
-        (Thread ranOn, Thread resumedOn) = await a.Spawn(() => AwaitOtherAsync(b)).AsTask().WaitAsync(Bound);
+        (Thread ranOn, Thread resumedOn) = await a.Start(() => AwaitOtherAsync(b)).AsTask().WaitAsync(Bound);
 
         ranOn.Should().BeSameAs(b.Thread);
         resumedOn.Should().BeSameAs(a.Thread);
