@@ -6,7 +6,7 @@ namespace ThreadPerCore.Tests.Channels;
 
 internal static class ExecutorExtensions
 {
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Bound = Bounded.Timeout;
 
     /// <summary>Runs an async body on the executor and returns a Task to await from the test, bounded.</summary>
     public static Task<T> RunAsync<T>(this LocalExecutor executor, Func<Task<T>> body) =>

@@ -26,7 +26,7 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Items_from_many_producers_all_arrive_once_and_in_each_producers_order()
     {
-        const int perProducer = 200_000;
+        const int perProducer = 100_000;
         var channel = new SharedMpscChannel<(int Producer, int Seq)>(64);
 
         Task[] producers =

@@ -8,7 +8,7 @@ namespace ThreadPerCore.Tests.Pool;
 
 public sealed class CrossCoreSpawnTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = Bounded.Timeout;
 
     [Fact]
     public async Task A_spawn_from_a_thread_pool_thread_runs_on_the_target_and_resumes_on_the_thread_pool()

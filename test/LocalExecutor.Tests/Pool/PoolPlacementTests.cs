@@ -10,7 +10,7 @@ namespace ThreadPerCore.Tests.Pool;
 
 public sealed class PoolPlacementTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = Bounded.Timeout;
 
     public static TheoryData<string> PinningPlacements => new() { "OnePerCpu", "Spread", "Pack", "Cpus" };
 

@@ -12,7 +12,7 @@ namespace ThreadPerCore.Tests.Pool;
 
 public sealed class PoolStartTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = Bounded.Timeout;
 
     [LinuxFact]
     public void An_explicit_cpu_list_with_an_unavailable_cpu_fails_as_one_exception_naming_the_shard()

@@ -8,7 +8,7 @@ namespace ThreadPerCore.Tests.Pool;
 
 public sealed class ShardRoutingTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = Bounded.Timeout;
 
     [Fact]
     public async Task A_faulted_shard_shows_as_its_exception_and_the_others_complete()

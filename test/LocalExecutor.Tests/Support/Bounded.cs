@@ -6,7 +6,7 @@ namespace ThreadPerCore.Tests;
 /// <summary>Bounded waits: a test that would hang fails instead, saying what it waited for.</summary>
 internal static class Bounded
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public static async Task<T> Within<T>(this Task<T> task, string what)
     {
