@@ -24,6 +24,7 @@ internal sealed class LiveTaskList
 
         _head = task;
         Count++;
+        task._queue.LiveTaskCount++;
     }
 
     public void Remove(LocalTask task)
@@ -50,6 +51,7 @@ internal sealed class LiveTaskList
         task._liveNext = null;
         task._livePrev = null;
         Count--;
+        task._queue.LiveTaskCount--;
     }
 
     /// <summary>Removes and returns the first task, or null when empty.</summary>

@@ -57,6 +57,7 @@ public sealed partial class LocalExecutor
 
         _inbox.Enqueue(item);
         Interlocked.Add(ref _producerGate, -2);
+        RaisePreemptIfLatencySensitive(in item);
         _parker.Unpark();
     }
 
@@ -73,6 +74,7 @@ public sealed partial class LocalExecutor
         {
             case WorkKind.Wake:
             case WorkKind.Cancel:
+            case WorkKind.Control:
                 break;
             case WorkKind.SchedulerTask:
                 // Queued before the stop but not run: run it where it can still run rather than leave it pending.

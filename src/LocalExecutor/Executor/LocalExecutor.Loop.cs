@@ -6,24 +6,62 @@ using System.Threading.Tasks;
 
 namespace ThreadPerCore;
 
-// The hot path: the loop that drains the inbox, picks a queue, pops and polls. Everything here runs on the
-// executor thread.
+// The hot path: the loop that drains the inbox, fires due timers, picks a task queue, pops and polls. Everything
+// here runs on the executor thread.
 public sealed partial class LocalExecutor
 {
-    /// <summary>How many items run before the loop looks at its inbox again, so foreign wakes are not starved.</summary>
+    /// <summary>How many items a slice runs at most before the loop looks at its inbox and timers again, so foreign
+    /// wakes are not starved by a queue full of short items.</summary>
     private const int InboxCheckInterval = 64;
 
+    private static readonly Action<object?> s_runSliceInCarrier = static self => ((LocalExecutor)self!).RunCarriedSlice();
+
+    private readonly TimerHeap _timers = new();
+
+    // Scheduler state (owner thread).
+    private TaskQueue[] _queues;
+    private long _minVruntime;
+    private long _sliceDeadline = long.MaxValue;
+    private long _sliceStart;
+    private long _clockFloor;
+    private TaskQueue? _carriedQueue;
+    private int _carriedRan;
+
+    // Set by producers whose wake targets a latency-sensitive queue; reset by the owner before it drains the inbox.
+    private int _preempt;
+
+    // Statistics: single writer (the owner), read anywhere with Volatile.Read.
     private long _itemsRun;
+    private long _slices;
+    private long _busyTicks;
+    private long _parkedTicks;
+    private long _parks;
+    private long _foreignWakeups;
+    private long _latencyPreemptions;
+    private long _timersFired;
 
     private void RunLoop()
     {
         while (Volatile.Read(ref _lifecycle) == Running)
         {
+            // Reset before draining: a producer publishes its item before it raises the flag, so a raise that this
+            // reset erases belongs to an item the drain below will see.
+            if (_preempt != 0)
+            {
+                Volatile.Write(ref _preempt, 0);
+            }
+
             DrainInbox();
-            TaskQueue? queue = SelectQueue();
+            long now = Now();
+            if (_timers.Count != 0)
+            {
+                FireDueTimers(now);
+            }
+
+            TaskQueue? queue = SelectQueue(out long slice);
             if (queue is not null)
             {
-                RunSlice(queue);
+                RunSlice(queue, now, slice);
             }
             else
             {
@@ -34,18 +72,116 @@ public sealed partial class LocalExecutor
         ShutdownOnOwner();
     }
 
-    private TaskQueue? SelectQueue() => _defaultQueue.Items.IsEmpty ? null : _defaultQueue;
-
-    private void RunSlice(TaskQueue queue)
+    /// <summary>The executor's clock: the preemption clock, never behind the last precise reading (taken after a park,
+    /// while the clock may still be waking up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long Now()
     {
-        t_currentQueue = queue;
-        RunQueue items = queue.Items;
-        for (int i = 0; i < InboxCheckInterval && items.TryDequeue(out WorkItem item); i++)
+        long now = PreemptClock.Now;
+        return now > _clockFloor ? now : _clockFloor;
+    }
+
+    /// <summary>
+    /// The runnable queue with the least virtual runtime, and the time slice it gets: the smallest latency bound
+    /// among runnable queues, else <see cref="LocalExecutorOptions.PreemptTimeSlice"/>. With only the default queue
+    /// this is one emptiness check.
+    /// </summary>
+    private TaskQueue? SelectQueue(out long slice)
+    {
+        TaskQueue[] queues = _queues;
+        if (queues.Length == 1)
         {
-            Execute(queue, in item);
+            slice = _defaultSliceTicks;
+            return _defaultQueue.Items.IsEmpty ? null : _defaultQueue;
+        }
+
+        TaskQueue? best = null;
+        long latency = long.MaxValue;
+        foreach (TaskQueue queue in queues)
+        {
+            if (queue.Items.IsEmpty)
+            {
+                continue;
+            }
+
+            if (best is null || queue.VRuntime < best.VRuntime)
+            {
+                best = queue;
+            }
+
+            if (queue.LatencyTicks != 0 && queue.LatencyTicks < latency)
+            {
+                latency = queue.LatencyTicks;
+            }
+        }
+
+        slice = Math.Min(latency, _defaultSliceTicks);
+        return best;
+    }
+
+    private void RunSlice(TaskQueue queue, long now, long slice)
+    {
+        if (queue.VRuntime > _minVruntime)
+        {
+            _minVruntime = queue.VRuntime; // the least runnable vruntime only moves forward
+        }
+
+        long deadline = now + slice;
+        long nextTimer = _timers.NextDeadline;
+        _sliceStart = now;
+        _sliceDeadline = nextTimer < deadline ? nextTimer : deadline;
+        t_currentQueue = queue;
+
+        int ran;
+        if (queue == _defaultQueue)
+        {
+            // The loop's own carrier task already runs under the default queue's scheduler.
+            ran = RunItems(queue);
+        }
+        else
+        {
+            // TaskScheduler.Current comes from the executing Task: a carrier per slice (one allocation per slice,
+            // none per item) makes it this queue's scheduler, so Task.Factory inside the work stays in the queue.
+            _carriedQueue = queue;
+            new Task(s_runSliceInCarrier, this, CancellationToken.None, TaskCreationOptions.DenyChildAttach)
+                .RunSynchronously(queue.Scheduler);
+            ran = _carriedRan;
+            _carriedQueue = null;
         }
 
         t_currentQueue = null;
+        _sliceDeadline = long.MaxValue;
+        long cpu = Now() - now;
+        if (cpu < 0)
+        {
+            cpu = 0;
+        }
+
+        queue.Charge(cpu, ran);
+        Volatile.Write(ref _itemsRun, _itemsRun + ran);
+        Volatile.Write(ref _slices, _slices + 1);
+        Volatile.Write(ref _busyTicks, _busyTicks + cpu);
+    }
+
+    private void RunCarriedSlice() => _carriedRan = RunItems(_carriedQueue!);
+
+    /// <summary>Runs the queue's items in FIFO order until it is empty, its slice is used up, a latency-sensitive wake
+    /// arrived, or <see cref="InboxCheckInterval"/> items ran.</summary>
+    private int RunItems(TaskQueue queue)
+    {
+        RunQueue items = queue.Items;
+        int ran = 0;
+        while (items.TryDequeue(out WorkItem item))
+        {
+            Execute(queue, in item);
+            ran++;
+            if (ran == InboxCheckInterval || NeedsPreemptCore)
+            {
+                break;
+            }
+        }
+
+        return ran;
     }
 
     /// <summary>Applies work handed over by other threads: wakes and cancels to their tasks, the rest to its queue.</summary>
@@ -72,6 +208,9 @@ public sealed partial class LocalExecutor
                 break;
             case WorkKind.Cancel:
                 Unsafe.As<LocalTask>(item.Target).CancelLocal();
+                break;
+            case WorkKind.Control:
+                Unsafe.As<Action<object?>>(item.Target)(item.State);
                 break;
             default:
                 Debug.Assert(item.Queue is not null, "work from other threads names its queue");
@@ -115,8 +254,6 @@ public sealed partial class LocalExecutor
             ReportUnhandled(exception);
         }
 
-        _itemsRun++;
-
         // Work may leave AsyncLocal values or another synchronization context on the thread; the next item must not
         // inherit them.
         if (ExecutionContext.Capture() != LoopContext)
@@ -139,6 +276,30 @@ public sealed partial class LocalExecutor
         }
     }
 
+    /// <summary>Fires every timer whose deadline passed, earliest first (ties in arming order).</summary>
+    private void FireDueTimers(long now)
+    {
+        int fired = 0;
+        while (_timers.Count != 0 && _timers.NextDeadline <= now)
+        {
+            TimerEntry entry = _timers.Pop();
+            fired++;
+            try
+            {
+                entry.OnDue(this, now);
+            }
+            catch (Exception exception)
+            {
+                ReportUnhandled(exception);
+            }
+        }
+
+        if (fired != 0)
+        {
+            Volatile.Write(ref _timersFired, _timersFired + fired);
+        }
+    }
+
     private void Park()
     {
         if (_options.SpinBeforePark > TimeSpan.Zero && SpinForWork())
@@ -146,7 +307,32 @@ public sealed partial class LocalExecutor
             return;
         }
 
-        _parker.Park(Timeout.Infinite, _hasForeignWork ??= HasForeignWork);
+        int timeout = Timeout.Infinite;
+        long start = Stopwatch.GetTimestamp();
+        if (_timers.Count != 0)
+        {
+            long remaining = _timers.NextDeadline - start;
+            if (remaining <= 0)
+            {
+                _clockFloor = start; // due now by the precise clock: fire it on the next turn
+                return;
+            }
+
+            // Round up: waking a little late fires the timer; waking early only parks again.
+            long ms = (remaining + PreemptClock.TicksPerMillisecond - 1) / PreemptClock.TicksPerMillisecond;
+            timeout = (int)Math.Min(ms, int.MaxValue - 1);
+        }
+
+        bool woken = _parker.Park(timeout, _hasForeignWork ??= HasForeignWork);
+        long end = Stopwatch.GetTimestamp();
+        _clockFloor = end;
+        PreemptClock.EnsureRunning();
+        Volatile.Write(ref _parks, _parks + 1);
+        Volatile.Write(ref _parkedTicks, _parkedTicks + (end - start));
+        if (woken)
+        {
+            Volatile.Write(ref _foreignWakeups, _foreignWakeups + 1);
+        }
     }
 
     private Func<bool>? _hasForeignWork;
@@ -156,6 +342,12 @@ public sealed partial class LocalExecutor
     private bool SpinForWork()
     {
         long deadline = Stopwatch.GetTimestamp() + (long)(_options.SpinBeforePark.TotalSeconds * Stopwatch.Frequency);
+        long nextTimer = _timers.NextDeadline;
+        if (nextTimer < deadline)
+        {
+            deadline = nextTimer;
+        }
+
         do
         {
             if (HasForeignWork())
@@ -166,6 +358,12 @@ public sealed partial class LocalExecutor
             Thread.SpinWait(8);
         }
         while (Stopwatch.GetTimestamp() < deadline);
+        if (nextTimer <= deadline)
+        {
+            _clockFloor = Stopwatch.GetTimestamp(); // a timer came due while spinning: go fire it instead of parking
+            return true;
+        }
+
         return false;
     }
 }

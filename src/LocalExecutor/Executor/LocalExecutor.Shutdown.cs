@@ -19,8 +19,9 @@ public sealed partial class LocalExecutor
     /// <remarks>
     /// <para>From the moment it is called, new work from other threads is refused with
     /// <see cref="ObjectDisposedException"/> (spawns, <c>QueueTask</c>, <c>Send</c>). The executor then cancels its raw
-    /// tasks (<see cref="LocalTask"/>s, queued or suspended: their awaiters see cancellation), runs the callbacks and
-    /// <see cref="Task"/>s already queued, and exits.</para>
+    /// tasks (<see cref="LocalTask"/>s, queued or suspended: their awaiters see cancellation) in every task queue,
+    /// cancels its sleeps and timeouts and drops its timers, runs the callbacks and <see cref="Task"/>s already queued
+    /// in every task queue, and exits.</para>
     /// <para>A continuation that arrives later (an await that completes after the stop) is late work: it runs on the
     /// thread pool, so the awaiting method finishes instead of hanging, and <see cref="LateWorkItems"/> counts it.</para>
     /// <para>Called on the executor's own thread it only requests the stop; the returned task completes when the
@@ -79,6 +80,13 @@ public sealed partial class LocalExecutor
         }
 
         Volatile.Write(ref _lifecycle, Stopped);
+
+        // Timers will never fire now: sleeps and timeouts end cancelled, callbacks of repeating timers are dropped.
+        foreach (TimerEntry timer in _timers.Clear())
+        {
+            timer.OnShutdown();
+        }
+
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
             while (_inbox.TryDequeue(out WorkItem item))
@@ -100,16 +108,25 @@ public sealed partial class LocalExecutor
         }
 
         CancelLiveTasks();
-        while (_defaultQueue.Items.TryDequeue(out WorkItem item))
+        foreach (TaskQueue queue in _queues)
         {
-            if (item.Kind == WorkKind.Poll)
+            while (queue.Items.TryDequeue(out WorkItem item))
             {
-                ((LocalTask)item.Target).CancelLocal();
+                if (item.Kind == WorkKind.Poll)
+                {
+                    ((LocalTask)item.Target).CancelLocal();
+                }
+                else
+                {
+                    HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
+                }
             }
-            else
-            {
-                HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, _defaultQueue));
-            }
+        }
+
+        // Timers armed by work that ran during shutdown get the same treatment.
+        foreach (TimerEntry timer in _timers.Clear())
+        {
+            timer.OnShutdown();
         }
     }
 
@@ -124,23 +141,34 @@ public sealed partial class LocalExecutor
     /// <returns>True if anything ran.</returns>
     private bool RunQueuedOnce()
     {
-        RunQueue items = _defaultQueue.Items;
-        int count = items.Count;
-        t_currentQueue = _defaultQueue;
-        for (int i = 0; i < count && items.TryDequeue(out WorkItem item); i++)
+        bool ranAny = false;
+        foreach (TaskQueue queue in _queues)
         {
-            if (item.Kind == WorkKind.Poll)
+            RunQueue items = queue.Items;
+            int count = items.Count;
+            if (count == 0)
             {
-                ((LocalTask)item.Target).CancelLocal(); // raw tasks end by cancellation, never another poll
+                continue;
             }
-            else
+
+            ranAny = true;
+            t_currentQueue = queue;
+            for (int i = 0; i < count && items.TryDequeue(out WorkItem item); i++)
             {
-                Execute(_defaultQueue, in item);
+                if (item.Kind == WorkKind.Poll)
+                {
+                    ((LocalTask)item.Target).CancelLocal(); // raw tasks end by cancellation, never another poll
+                }
+                else
+                {
+                    Execute(queue, in item);
+                }
             }
+
+            t_currentQueue = null;
         }
 
-        t_currentQueue = null;
-        return count > 0;
+        return ranAny;
     }
 
     internal void ReportUnhandled(Exception exception)

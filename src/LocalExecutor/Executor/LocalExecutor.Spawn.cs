@@ -14,13 +14,15 @@ public sealed partial class LocalExecutor
     /// resumes where it was (its own executor, its synchronization context, or the thread pool). One allocation:
     /// the returned task, which is also the raw task the executor polls.
     /// </summary>
+    /// <remarks>Called from work running on this executor, the task joins that work's task queue; from anywhere else it
+    /// goes to the default queue. To choose the queue, use <see cref="Spawn{T}(TaskQueueHandle, Func{T})"/>.</remarks>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="work">The work; its exception travels to the awaiter.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
     public LocalTask<T> Spawn<T>(Func<T> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Func<T>, T>(_defaultQueue, static f => f(), work));
+        return Schedule(new DelegateTask<Func<T>, T>(SpawnTarget, static f => f(), work));
     }
 
     /// <summary>
@@ -35,7 +37,7 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Spawn<TState, T>(Func<TState, T> work, TState state)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<TState, T>(_defaultQueue, work, state));
+        return Schedule(new DelegateTask<TState, T>(SpawnTarget, work, state));
     }
 
     /// <summary>Runs <paramref name="work"/> on this executor. See <see cref="Spawn{T}(Func{T})"/>.</summary>
@@ -44,7 +46,7 @@ public sealed partial class LocalExecutor
     public LocalTask Spawn(Action work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Action, VoidResult>(_defaultQueue, static a => { a(); return default; }, work));
+        return Schedule(new DelegateTask<Action, VoidResult>(SpawnTarget, static a => { a(); return default; }, work));
     }
 
     /// <summary>
@@ -57,7 +59,7 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Spawn<T>(Func<Task<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task<T>>, T>(_defaultQueue, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+        return Schedule(new TaskBodyTask<Func<Task<T>>, T>(SpawnTarget, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
     }
 
     /// <summary>Calls the async <paramref name="body"/> on this executor. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
@@ -66,7 +68,7 @@ public sealed partial class LocalExecutor
     public LocalTask Spawn(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task>, VoidResult>(_defaultQueue, static f => f(), body, static t =>
+        return Schedule(new TaskBodyTask<Func<Task>, VoidResult>(SpawnTarget, static f => f(), body, static t =>
         {
             t.GetAwaiter().GetResult();
             return default;
@@ -85,9 +87,14 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Start<T>(Func<LocalTask<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        return SpawnLocalTaskBody(SpawnTarget, body);
+    }
+
+    private LocalTask<T> SpawnLocalTaskBody<T>(TaskQueue queue, Func<LocalTask<T>> body)
+    {
         ThrowIfStopped();
         TaskQueue? previous = t_spawnTarget;
-        t_spawnTarget = _defaultQueue;
+        t_spawnTarget = queue;
         try
         {
             return body();
@@ -108,8 +115,12 @@ public sealed partial class LocalExecutor
     {
         ArgumentNullException.ThrowIfNull(callback);
         ExecutionContext? context = ExecutionContext.Capture();
-        Post(_defaultQueue, WorkKind.Action, callback, null, context == LoopContext ? null : context, rejectWhenStopped: true);
+        Post(SpawnTarget, WorkKind.Action, callback, null, context == LoopContext ? null : context, rejectWhenStopped: true);
     }
+
+    /// <summary>Where a spawn without a queue goes: the queue running on this executor's thread (as Glommio's
+    /// <c>spawn_local</c>), else the default queue.</summary>
+    private TaskQueue SpawnTarget => IsOwnerThread && t_currentQueue is { } current ? current : _defaultQueue;
 
     private LocalTask<T> Schedule<T>(LocalTask<T> task)
     {

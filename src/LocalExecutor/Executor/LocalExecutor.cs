@@ -46,11 +46,14 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         _options = options?.Clone() ?? new LocalExecutorOptions();
         ArgumentNullException.ThrowIfNull(_options.Placement, "options.Placement");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SpinBeforePark, TimeSpan.Zero, "options.SpinBeforePark");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.PreemptTimeSlice, TimeSpan.FromMilliseconds(1), "options.PreemptTimeSlice");
+        _defaultSliceTicks = PreemptClock.ToTicks(_options.PreemptTimeSlice);
 
         Id = Interlocked.Increment(ref s_lastId);
         Name = _options.Name ?? $"LocalExecutor-{Id}";
         Placement = ResolvePlacement(_options.Placement);
-        _defaultQueue = new TaskQueue(this, 0, "default");
+        _defaultQueue = new TaskQueue(this, 0, "default") { IsRegistered = true };
+        _queues = [_defaultQueue];
 
         _thread = new Thread(ThreadMain) { Name = Name, IsBackground = true };
         using (var started = new ManualResetEventSlim())
@@ -99,6 +102,18 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     }
 
     internal TaskQueue DefaultQueue => _defaultQueue;
+
+    /// <summary>The operating system's id of the executor thread (Linux <c>gettid</c>), or -1 where unknown.</summary>
+    internal int OsThreadId { get; private set; } = -1;
+
+    /// <summary>True unless the executor sleeps in its parker: the preemption clock keeps ticking while any executor is awake.</summary>
+    internal bool IsAwakeForClock => !_parker.IsParked;
+
+    /// <summary>True when <paramref name="queue"/> is the queue whose work runs on the calling thread now, or, outside
+    /// any queue's work on its executor's thread, when it is the default queue. Decides whether a new async body may
+    /// start inline.</summary>
+    internal static bool IsRunningQueue(TaskQueue queue) =>
+        t_currentQueue is { } running ? running == queue : queue.Id == 0;
 
     internal LiveTaskList LiveTasks { get; } = new();
 
@@ -156,6 +171,8 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
         System.Threading.SynchronizationContext.SetSynchronizationContext(_defaultQueue.SynchronizationContext);
         LoopContext = ExecutionContext.Capture();
+        OsThreadId = ThreadIds.TryGetCurrentOsThreadId();
+        PreemptClock.Register(this);
         ((ManualResetEventSlim)started!).Set();
 
         // The loop runs inside one long-lived task executed by the default queue's scheduler, so that inside any
@@ -165,6 +182,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         carrier.RunSynchronously(_defaultQueue.Scheduler);
 
         Exception? failure = carrier.Exception?.InnerException ?? _stopException;
+        PreemptClock.Unregister(this);
         t_current = null;
         System.Threading.SynchronizationContext.SetSynchronizationContext(null);
         if (failure is null)

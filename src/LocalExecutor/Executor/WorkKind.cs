@@ -23,4 +23,9 @@ internal enum WorkKind : byte
 
     /// <summary>An <see cref="System.Action{T}"/> of object and its state.</summary>
     StateAction,
+
+    /// <summary>An executor operation requested by another thread (arm or cancel a timer, add a task queue, change
+    /// shares): an <see cref="System.Action{T}"/> of object applied by the owner when it drains the inbox, outside any
+    /// queue. Ignored once the executor has stopped.</summary>
+    Control,
 }

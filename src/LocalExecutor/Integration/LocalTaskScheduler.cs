@@ -37,6 +37,11 @@ public sealed class LocalTaskScheduler : TaskScheduler
     protected override void QueueTask(Task task)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (Queue.IsRemoved)
+        {
+            throw new InvalidOperationException($"The task queue '{Queue.Name}' of executor '{Queue.Executor.Name}' was removed; it accepts no new tasks.");
+        }
+
         Queue.Executor.Post(Queue, WorkKind.SchedulerTask, task, null, null, rejectWhenStopped: true);
     }
 

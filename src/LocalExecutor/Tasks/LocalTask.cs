@@ -152,6 +152,14 @@ public abstract partial class LocalTask
             return;
         }
 
+        if (!LocalExecutor.IsRunningQueue(_queue))
+        {
+            // Started for another task queue: it waits for its queue's turn (Glommio's spawn_local_into), so its first
+            // steps are charged to, and scheduled with, its own queue.
+            WakeByRef();
+            return;
+        }
+
         // Like the runtime's AsyncMethodBuilderCore.Start: whatever the synchronous part changes in the execution
         // or synchronization context must not leak out to the caller.
         ExecutionContext? callerContext = ExecutionContext.Capture();

@@ -1,0 +1,118 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore;
+
+// Spawning into a chosen task queue. The handle is checked at the edge: another executor's queue is an
+// ArgumentException, a removed one an InvalidOperationException; the work never runs in some other queue instead.
+// Unlike a spawn into the running queue, a spawn into another queue never starts inline (as Glommio's
+// spawn_local_into): it is queued and runs when the scheduler picks that queue.
+[SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The result getters only run on completed tasks.")]
+public sealed partial class LocalExecutor
+{
+    /// <summary>Runs <paramref name="work"/> in the task queue <paramref name="queue"/>. See <see cref="Spawn{T}(Func{T})"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue, created on this executor.</param>
+    /// <param name="work">The work.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<T> work)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(work);
+        return Schedule(new DelegateTask<Func<T>, T>(target, static f => f(), work));
+    }
+
+    /// <summary>Runs <paramref name="work"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="work">The work.</param>
+    /// <param name="state">The argument of the work.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<TState, T>(TaskQueueHandle queue, Func<TState, T> work, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(work);
+        return Schedule(new DelegateTask<TState, T>(target, work, state));
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the task queue <paramref name="queue"/>.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="work">The work.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn(TaskQueueHandle queue, Action work)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(work);
+        return Schedule(new DelegateTask<Action, VoidResult>(target, static a => { a(); return default; }, work));
+    }
+
+    /// <summary>Calls the async <paramref name="body"/> in the task queue <paramref name="queue"/>: it and every
+    /// continuation of its awaits run there.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The async body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<Task<T>> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return Schedule(new TaskBodyTask<Func<Task<T>>, T>(target, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+    }
+
+    /// <summary>Calls the async <paramref name="body"/> in the task queue <paramref name="queue"/>.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The async body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn(TaskQueueHandle queue, Func<Task> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return Schedule(new TaskBodyTask<Func<Task>, VoidResult>(target, static f => f(), body, static t =>
+        {
+            t.GetAwaiter().GetResult();
+            return default;
+        }));
+    }
+
+    /// <summary>Calls the async <paramref name="body"/>, which returns a <see cref="LocalTask{T}"/>, in the task queue
+    /// <paramref name="queue"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The async body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<LocalTask<T>> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnLocalTaskBody(target, body);
+    }
+
+    /// <summary>Queues <paramref name="callback"/> to run in the task queue <paramref name="queue"/>, fire and forget.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="callback">The callback.</param>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public void Post(TaskQueueHandle queue, Action callback)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(callback);
+        ExecutionContext? context = ExecutionContext.Capture();
+        Post(target, WorkKind.Action, callback, null, context == LoopContext ? null : context, rejectWhenStopped: true);
+    }
+}

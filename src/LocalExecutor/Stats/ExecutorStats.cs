@@ -1,0 +1,48 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// Counters of one executor, taken from any thread without stopping it (<see cref="LocalExecutor.GetStats"/>). The
+/// counters only grow (unlike Glommio's, reading does not reset them): subtract two snapshots to measure an interval.
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+public readonly record struct ExecutorStats
+{
+    /// <summary>Work items run in all queues: polls of raw tasks, TPL tasks, callbacks and continuations.</summary>
+    public long TasksRun { get; init; }
+
+    /// <summary>Slices run: how many times the scheduler picked a queue.</summary>
+    public long SchedulerRuns { get; init; }
+
+    /// <summary>Time spent running work (the sum of all slices).</summary>
+    public TimeSpan BusyTime { get; init; }
+
+    /// <summary>Time spent asleep waiting for work or a timer (spinning before parking is not included).</summary>
+    public TimeSpan ParkedTime { get; init; }
+
+    /// <summary>How many times the executor went to sleep.</summary>
+    public long Parks { get; init; }
+
+    /// <summary>How many times another thread woke the sleeping executor by handing it work.</summary>
+    public long ForeignWakeups { get; init; }
+
+    /// <summary>How many times a wake from another thread into a latency-sensitive queue asked the running slice to end early.</summary>
+    public long LatencyPreemptions { get; init; }
+
+    /// <summary>Timers that came due (sleeps, timeouts, repeating timers, <see cref="System.TimeProvider"/> timers).</summary>
+    public long TimersFired { get; init; }
+
+    /// <summary>Timers armed and not yet due.</summary>
+    public int PendingTimers { get; init; }
+
+    /// <summary>Items waiting in all task queues at the moment of the snapshot.</summary>
+    public int QueueLength { get; init; }
+
+    /// <summary>Items handed over by other threads and not yet applied by the executor.</summary>
+    public int InboxLength { get; init; }
+
+    /// <summary>Task queues, the default one included.</summary>
+    public int TaskQueueCount { get; init; }
+}
