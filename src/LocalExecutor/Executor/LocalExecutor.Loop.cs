@@ -126,6 +126,15 @@ public sealed partial class LocalExecutor
             _minVruntime = queue.VRuntime; // the least runnable vruntime only moves forward
         }
 
+        // With several queues, virtual runtimes decide who runs, and a coarse charge (0 or a whole millisecond for a
+        // few microseconds of work) would give a small queue debt it has not earned, delaying its next turn: those
+        // executors pay two precise clock reads per slice. A lone default queue is charged with the coarse clock.
+        bool precise = _queues.Length > 1;
+        if (precise)
+        {
+            now = Stopwatch.GetTimestamp();
+        }
+
         long deadline = now + slice;
         long nextTimer = _timers.NextDeadline;
         _sliceStart = now;
@@ -151,7 +160,18 @@ public sealed partial class LocalExecutor
 
         t_currentQueue = null;
         _sliceDeadline = long.MaxValue;
-        long cpu = Now() - now;
+        long end;
+        if (precise)
+        {
+            end = Stopwatch.GetTimestamp();
+            _clockFloor = end;
+        }
+        else
+        {
+            end = Now();
+        }
+
+        long cpu = end - now;
         if (cpu < 0)
         {
             cpu = 0;
@@ -170,6 +190,11 @@ public sealed partial class LocalExecutor
     private int RunItems(TaskQueue queue)
     {
         RunQueue items = queue.Items;
+        if (System.Threading.SynchronizationContext.Current != queue.SynchronizationContext)
+        {
+            System.Threading.SynchronizationContext.SetSynchronizationContext(queue.SynchronizationContext);
+        }
+
         int ran = 0;
         while (items.TryDequeue(out WorkItem item))
         {
