@@ -78,20 +78,18 @@ public sealed partial class LocalExecutor
     /// </summary>
     internal void OnQueueActivated(TaskQueue queue)
     {
-        if (queue == _defaultQueue)
+        if (queue != _defaultQueue)
         {
-            return;
-        }
+            if (!queue.IsRegistered)
+            {
+                RegisterQueue(queue);
+            }
 
-        if (!queue.IsRegistered)
-        {
-            RegisterQueue(queue);
-        }
-
-        if (queue.IsRemoved)
-        {
-            EvacuateRemovedQueue(queue);
-            return;
+            if (queue.IsRemoved)
+            {
+                EvacuateRemovedQueue(queue);
+                return;
+            }
         }
 
         if (queue.VRuntime < _minVruntime)

@@ -1,0 +1,97 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.Tests.Scheduling;
+using Xunit;
+
+namespace ThreadPerCore.Tests.Stats;
+
+public sealed class StatsTests
+{
+    [Fact]
+    public async Task Executor_stats_count_tasks_parks_and_wakes_from_other_threads()
+    {
+        await using var executor = new LocalExecutor();
+        ExecutorStats before = executor.GetStats();
+
+        for (int i = 0; i < 20; i++)
+        {
+            await executor.Spawn(() => i).Within("a spawn"); // each one finds the executor asleep
+        }
+
+        ExecutorStats after = executor.GetStats();
+        (after.TasksRun - before.TasksRun).Should().BeGreaterThanOrEqualTo(20);
+        (after.SchedulerRuns - before.SchedulerRuns).Should().BeGreaterThanOrEqualTo(1);
+        (after.ForeignWakeups - before.ForeignWakeups).Should().BeGreaterThanOrEqualTo(1);
+        (after.Parks - before.Parks).Should().BeGreaterThanOrEqualTo(1);
+        after.ParkedTime.Should().BeGreaterThan(before.ParkedTime);
+        after.TaskQueueCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Busy_time_and_queue_cpu_time_grow_with_work_and_selection_is_counted()
+    {
+        await using var executor = new LocalExecutor();
+        TaskQueueHandle queue = executor.CreateTaskQueue("worker", 300);
+        TaskQueueStats queueBefore = queue.GetStats();
+        ExecutorStats before = executor.GetStats();
+
+        await executor.Spawn(queue, () => Bounded.Spin(TimeSpan.FromMilliseconds(100))).Within("100 ms of work");
+
+        TaskQueueStats queueAfter = queue.GetStats();
+        ExecutorStats after = executor.GetStats();
+        (queueAfter.CpuTime - queueBefore.CpuTime).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(90));
+        (queueAfter.TimesSelected - queueBefore.TimesSelected).Should().BeGreaterThanOrEqualTo(1);
+        (queueAfter.ItemsRun - queueBefore.ItemsRun).Should().Be(1);
+        queueAfter.CurrentShares.Should().Be(300);
+        queueAfter.Name.Should().Be("worker");
+        (after.BusyTime - before.BusyTime).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(90));
+        after.TaskQueueCount.Should().Be(2);
+        executor.GetTaskQueueStats().Should().HaveCount(2).And.Contain(s => s.Name == "worker");
+    }
+
+    [Fact]
+    public async Task Shares_changed_from_another_thread_show_in_the_queue_stats()
+    {
+        await using var executor = new LocalExecutor();
+        TaskQueueHandle queue = executor.CreateTaskQueue("tunable", 100);
+
+        executor.SetShares(queue, 600);
+
+        await Bounded.UntilAsync(() => queue.GetStats().CurrentShares == 600, "the new shares");
+    }
+
+    [Fact]
+    public async Task Stats_are_readable_while_the_core_is_busy_and_show_waiting_work()
+    {
+        await using var executor = new LocalExecutor();
+        using var release = new ManualResetEventSlim();
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask blocker = executor.Spawn(() =>
+        {
+            running.SetResult();
+            release.Wait(Bounded.Wait); // holds the core: nothing else runs, the inbox is not drained
+        });
+        await running.Task.Within("the blocking item");
+
+        var spawned = new LocalTask<int>[10];
+        for (int i = 0; i < spawned.Length; i++)
+        {
+            int n = i;
+            spawned[i] = executor.Spawn(() => n);
+        }
+
+        ExecutorStats busy = executor.GetStats(); // returns at once although the core is blocked
+        release.Set();
+        await blocker.Within("the blocker");
+        foreach (LocalTask<int> task in spawned)
+        {
+            await task.Within("a queued spawn");
+        }
+
+        (busy.InboxLength + busy.QueueLength).Should().Be(10);
+        executor.GetStats().InboxLength.Should().Be(0);
+        executor.GetStats().QueueLength.Should().Be(0);
+    }
+}
