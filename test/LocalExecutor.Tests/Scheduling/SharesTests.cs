@@ -62,6 +62,26 @@ public sealed class SharesTests
     }
 
     [Fact]
+    public async Task A_queue_that_was_idle_gets_no_credit_for_the_time_it_was_idle()
+    {
+        await using var executor = new LocalExecutor();
+        TaskQueueHandle a = executor.CreateTaskQueue("a", 1000);
+        TaskQueueHandle b = executor.CreateTaskQueue("b", 1000);
+        using var stop = new CancellationTokenSource();
+        LocalTask<int> busyA = executor.Spawn(a, () => BusyAsync(stop.Token));
+        await Bounded.UntilAsync(() => a.GetStats().CpuTime >= TimeSpan.FromMilliseconds(500), "half a second of CPU for a alone");
+
+        LocalTask<int> busyB = executor.Spawn(b, () => BusyAsync(stop.Token));
+        (TimeSpan cpuA, TimeSpan cpuB) = await MeasureWindowAsync(a, b);
+        await stop.CancelAsync();
+        await Task.WhenAll(busyA.AsTask(), busyB.AsTask()).Within("the busy tasks");
+
+        double part = cpuB / (cpuA + cpuB);
+        _output.WriteLine($"b's part after waking up: {part:F3} (a {cpuA.TotalMilliseconds:F0} ms, b {cpuB.TotalMilliseconds:F0} ms)");
+        part.Should().BeApproximately(0.5, 0.1, "b starts at the least active vruntime, not at the vruntime it had when a started");
+    }
+
+    [Fact]
     public async Task Dynamic_shares_follow_their_provider()
     {
         await using var executor = new LocalExecutor();
