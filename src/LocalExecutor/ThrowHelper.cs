@@ -18,4 +18,29 @@ internal static class ThrowHelper
     public static void ThrowNoExecutor() =>
         throw new InvalidOperationException(
             "No LocalExecutor to run on: the calling thread is not an executor thread, no scope is active (LocalExecutor.EnterScope) and LocalExecutor.Default is not set.");
+
+    [DoesNotReturn]
+    public static void ThrowDefaultQueueRemoval(LocalExecutor executor) =>
+        throw new InvalidOperationException($"The default task queue of executor '{executor.Name}' cannot be removed.");
+
+    [DoesNotReturn]
+    public static void ThrowQueueOfOtherExecutor(TaskQueue queue, LocalExecutor executor, string argumentName) =>
+        throw new ArgumentException($"The task queue '{queue.Name}' belongs to executor '{queue.Executor.Name}', not to '{executor.Name}'.", argumentName);
+
+    [DoesNotReturn]
+    public static void ThrowQueueRemoved(TaskQueue queue) =>
+        throw new InvalidOperationException($"The task queue '{queue.Name}' of executor '{queue.Executor.Name}' was removed; it accepts no new work.");
+
+    [DoesNotReturn]
+    public static void ThrowQueueHasWork(TaskQueue queue, int queued, int live) =>
+        throw new InvalidOperationException(
+            $"The task queue '{queue.Name}' of executor '{queue.Executor.Name}' still has work: {queued} queued item(s) and {live} unfinished task(s). Let them finish (or cancel them) before removing it.");
+
+    [DoesNotReturn]
+    public static void ThrowDelayOffExecutor() =>
+        throw new InvalidOperationException("LocalExecutor.Delay must be called on an executor thread; call executor.Sleep(...) to sleep on a given executor.");
+
+    [DoesNotReturn]
+    public static void ThrowTimerOutOfRange(TimeSpan time, string argumentName) =>
+        throw new ArgumentOutOfRangeException(argumentName, time, "The time must be infinite (-1 ms) or between 0 and 4294967294 ms.");
 }

@@ -14,6 +14,9 @@ public sealed partial class LocalExecutor
     /// wakes are not starved by a queue full of short items.</summary>
     private const int InboxCheckInterval = 64;
 
+    /// <summary>Virtual runtimes are shifted down once the running queue's passes this (see <see cref="RebaseVruntimes"/>).</summary>
+    internal const long VRuntimeRebaseThreshold = 1L << 60;
+
     private static readonly Action<object?> s_runSliceInCarrier = static self => ((LocalExecutor)self!).RunCarriedSlice();
 
     private readonly TimerHeap _timers = new();
@@ -36,6 +39,7 @@ public sealed partial class LocalExecutor
     private long _busyTicks;
     private long _parkedTicks;
     private long _parks;
+    private long _spinTicks;
     private long _foreignWakeups;
     private long _latencyPreemptions;
     private long _timersFired;
@@ -178,9 +182,29 @@ public sealed partial class LocalExecutor
         }
 
         queue.Charge(cpu, ran);
+        if (queue.VRuntime > VRuntimeRebaseThreshold)
+        {
+            RebaseVruntimes();
+        }
+
         Volatile.Write(ref _itemsRun, _itemsRun + ran);
         Volatile.Write(ref _slices, _slices + 1);
         Volatile.Write(ref _busyTicks, _busyTicks + cpu);
+    }
+
+    /// <summary>Only differences of virtual runtimes matter; shift them all down long before a 1-share queue (whose
+    /// clock runs 1000 times faster than real time) could overflow a long, which would take it about 100 days alone.
+    /// Every runnable queue is at or above <see cref="_minVruntime"/>; idle ones below it are lifted to it when they
+    /// wake anyway, so clamping them at zero changes nothing.</summary>
+    private void RebaseVruntimes()
+    {
+        long shift = _minVruntime;
+        foreach (TaskQueue each in _queues)
+        {
+            each.VRuntime = Math.Max(0, each.VRuntime - shift);
+        }
+
+        _minVruntime = 0;
     }
 
     private void RunCarriedSlice() => _carriedRan = RunItems(_carriedQueue!);
@@ -348,11 +372,11 @@ public sealed partial class LocalExecutor
             timeout = (int)Math.Min(ms, int.MaxValue - 1);
         }
 
+        Volatile.Write(ref _parks, _parks + 1);
         bool woken = _parker.Park(timeout, _hasForeignWork ??= HasForeignWork);
         long end = Stopwatch.GetTimestamp();
         _clockFloor = end;
         PreemptClock.EnsureRunning();
-        Volatile.Write(ref _parks, _parks + 1);
         Volatile.Write(ref _parkedTicks, _parkedTicks + (end - start));
         if (woken)
         {
@@ -366,7 +390,15 @@ public sealed partial class LocalExecutor
 
     private bool SpinForWork()
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(_options.SpinBeforePark.TotalSeconds * Stopwatch.Frequency);
+        long start = Stopwatch.GetTimestamp();
+        bool found = SpinUntilWork(start);
+        Volatile.Write(ref _spinTicks, _spinTicks + (Stopwatch.GetTimestamp() - start));
+        return found;
+    }
+
+    private bool SpinUntilWork(long start)
+    {
+        long deadline = start + (long)(_options.SpinBeforePark.TotalSeconds * Stopwatch.Frequency);
         long nextTimer = _timers.NextDeadline;
         if (nextTimer < deadline)
         {

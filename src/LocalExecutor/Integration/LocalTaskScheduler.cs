@@ -39,7 +39,7 @@ public sealed class LocalTaskScheduler : TaskScheduler
         ArgumentNullException.ThrowIfNull(task);
         if (Queue.IsRemoved)
         {
-            throw new InvalidOperationException($"The task queue '{Queue.Name}' of executor '{Queue.Executor.Name}' was removed; it accepts no new tasks.");
+            ThrowHelper.ThrowQueueRemoved(Queue);
         }
 
         Queue.Executor.Post(Queue, WorkKind.SchedulerTask, task, null, null, rejectWhenStopped: true);

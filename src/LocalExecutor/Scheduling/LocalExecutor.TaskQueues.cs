@@ -102,7 +102,7 @@ public sealed partial class LocalExecutor
         TaskQueue target = ResolveQueue(queue);
         if (target == _defaultQueue)
         {
-            throw new InvalidOperationException($"The default task queue of executor '{Name}' cannot be removed.");
+            ThrowHelper.ThrowDefaultQueueRemoval(this);
         }
 
         if (IsOwnerThread)
@@ -129,13 +129,12 @@ public sealed partial class LocalExecutor
         TaskQueue queue = handle.Queue;
         if (queue.Executor != this)
         {
-            throw new ArgumentException(
-                $"The task queue '{queue.Name}' belongs to executor '{queue.Executor.Name}', not to '{Name}'.", argumentName);
+            ThrowHelper.ThrowQueueOfOtherExecutor(queue, this, argumentName);
         }
 
         if (queue.IsRemoved)
         {
-            throw new InvalidOperationException($"The task queue '{queue.Name}' of executor '{Name}' was removed.");
+            ThrowHelper.ThrowQueueRemoved(queue);
         }
 
         return queue;
@@ -188,7 +187,7 @@ public sealed partial class LocalExecutor
     {
         if (queue.IsRemoved)
         {
-            throw new InvalidOperationException($"The task queue '{queue.Name}' of executor '{Name}' was removed already.");
+            ThrowHelper.ThrowQueueRemoved(queue);
         }
 
         DrainInbox(); // work already handed over for this queue counts as its work
@@ -196,8 +195,7 @@ public sealed partial class LocalExecutor
         int live = queue.LiveTaskCount;
         if (queued != 0 || live != 0)
         {
-            throw new InvalidOperationException(
-                $"The task queue '{queue.Name}' of executor '{Name}' still has work: {queued} queued item(s) and {live} unfinished task(s). Let them finish (or cancel them) before removing it.");
+            ThrowHelper.ThrowQueueHasWork(queue, queued, live);
         }
 
         queue.IsRemoved = true;

@@ -19,8 +19,13 @@ public readonly record struct ExecutorStats
     /// <summary>Time spent running work (the sum of all slices).</summary>
     public TimeSpan BusyTime { get; init; }
 
-    /// <summary>Time spent asleep waiting for work or a timer (spinning before parking is not included).</summary>
+    /// <summary>Time spent asleep waiting for work or a timer, added when each sleep ends (spinning before parking is
+    /// not included).</summary>
     public TimeSpan ParkedTime { get; init; }
+
+    /// <summary>Time spent spinning for work before parking (<see cref="LocalExecutorOptions.SpinBeforePark"/>); counted
+    /// neither as busy nor as parked.</summary>
+    public TimeSpan SpinTime { get; init; }
 
     /// <summary>How many times the executor went to sleep.</summary>
     public long Parks { get; init; }

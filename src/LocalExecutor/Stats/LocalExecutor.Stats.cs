@@ -24,6 +24,7 @@ public sealed partial class LocalExecutor
             SchedulerRuns = Volatile.Read(ref _slices),
             BusyTime = PreemptClock.ToTimeSpan(Volatile.Read(ref _busyTicks)),
             ParkedTime = PreemptClock.ToTimeSpan(Volatile.Read(ref _parkedTicks)),
+            SpinTime = PreemptClock.ToTimeSpan(Volatile.Read(ref _spinTicks)),
             Parks = Volatile.Read(ref _parks),
             ForeignWakeups = Volatile.Read(ref _foreignWakeups),
             LatencyPreemptions = Interlocked.Read(ref _latencyPreemptions),

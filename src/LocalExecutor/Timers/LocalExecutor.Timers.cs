@@ -62,7 +62,7 @@ public sealed partial class LocalExecutor
         LocalExecutor? executor = t_current;
         if (executor is null)
         {
-            throw new InvalidOperationException("LocalExecutor.Delay must be called on an executor thread; call executor.Sleep(...) to sleep on a given executor.");
+            ThrowHelper.ThrowDelayOffExecutor();
         }
 
         return executor.Sleep(delay, cancellationToken);

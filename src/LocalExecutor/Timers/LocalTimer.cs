@@ -50,7 +50,7 @@ internal sealed class LocalTimer : TimerEntry, ITimer
     {
         if (time != Timeout.InfiniteTimeSpan && (time < TimeSpan.Zero || time.TotalMilliseconds > uint.MaxValue - 1))
         {
-            throw new ArgumentOutOfRangeException(argumentName, time, "The time must be infinite (-1 ms) or between 0 and 4294967294 ms.");
+            ThrowHelper.ThrowTimerOutOfRange(time, argumentName);
         }
     }
 
@@ -112,7 +112,7 @@ internal sealed class LocalTimer : TimerEntry, ITimer
 
     private bool ChangeOnOwner(TimeSpan dueTime, TimeSpan period)
     {
-        if (_disposed)
+        if (Volatile.Read(ref _disposed))
         {
             return false;
         }

@@ -82,6 +82,29 @@ public sealed class SharesTests
     }
 
     [Fact]
+    public async Task Virtual_runtimes_are_rebased_before_they_could_overflow_keeping_their_order()
+    {
+        await using var executor = new LocalExecutor();
+        TaskQueueHandle a = executor.CreateTaskQueue("a", 1);
+        TaskQueueHandle b = executor.CreateTaskQueue("b", 1);
+        long near = LocalExecutor.VRuntimeRebaseThreshold + 1000;
+
+        await executor.Spawn(a, () =>
+        {
+            // On the core (the fields are owner-only): push both clocks past the threshold, b ahead of a.
+            a.Queue.VRuntime = near;
+            b.Queue.VRuntime = near + 1_000_000_000_000; // 1000 s ahead at one share
+            return 0;
+        }).Within("setting the clocks");
+        await executor.Spawn(b, () => 0).Within("a slice of b");
+        (long A, long B) after = await executor.Spawn(() => (a.Queue.VRuntime, b.Queue.VRuntime)).Within("reading the clocks");
+
+        after.A.Should().BeLessThan(LocalExecutor.VRuntimeRebaseThreshold);
+        after.B.Should().BeLessThan(LocalExecutor.VRuntimeRebaseThreshold);
+        after.B.Should().BeGreaterThanOrEqualTo(after.A, "the order survives the shift (an idle queue is lifted to the least runnable clock when it wakes anyway)");
+    }
+
+    [Fact]
     public async Task Dynamic_shares_follow_their_provider()
     {
         await using var executor = new LocalExecutor();

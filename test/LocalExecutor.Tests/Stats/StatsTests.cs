@@ -94,4 +94,18 @@ public sealed class StatsTests
         executor.GetStats().InboxLength.Should().Be(0);
         executor.GetStats().QueueLength.Should().Be(0);
     }
+
+    [Fact]
+    public async Task Spinning_before_parking_is_counted_apart_from_busy_and_parked_time()
+    {
+        // G11/G12: spin time is neither busy time nor parked time.
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { SpinBeforePark = TimeSpan.FromMilliseconds(50) });
+
+        await executor.Spawn(() => 0).Within("a spawn");
+        await Bounded.UntilAsync(() => executor.GetStats().SpinTime >= TimeSpan.FromMilliseconds(45), "a full spin before parking");
+        await Bounded.UntilAsync(() => executor.GetStats().Parks >= 1, "the park after the spin");
+
+        ExecutorStats stats = executor.GetStats();
+        stats.BusyTime.Should().BeLessThan(TimeSpan.FromMilliseconds(45), "spinning is not work");
+    }
 }
