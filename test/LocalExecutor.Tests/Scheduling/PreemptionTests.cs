@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 
 namespace ThreadPerCore.Tests.Scheduling;
 
+[Collection(TimingSensitive.Name)]
 public sealed class PreemptionTests
 {
     private readonly ITestOutputHelper _output;

@@ -11,6 +11,7 @@ namespace ThreadPerCore.Tests.Scheduling;
 /// Glommio's G13/G14: two queues with a busy task each share the core in proportion to their shares. CPU time is
 /// read from the executor's own per-queue statistics, over a bounded run of about a second of measured CPU.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public sealed class SharesTests
 {
     private static readonly TimeSpan Measured = TimeSpan.FromSeconds(1);

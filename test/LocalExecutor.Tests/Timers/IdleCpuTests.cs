@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 namespace ThreadPerCore.Tests.Timers;
 
 /// <summary>G10: an idle executor sleeping on a timer uses almost no CPU, as the kernel accounts it for its thread.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class IdleCpuTests
 {
     private readonly ITestOutputHelper _output;
