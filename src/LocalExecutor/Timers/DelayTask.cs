@@ -93,6 +93,8 @@ internal sealed class DelayTask : LocalTask<VoidResult>
             _task.WakeByRef();
         }
 
+        public override bool IsObsolete => _task.IsCompleted;
+
         public override void OnShutdown() => _task.CancelLocal();
     }
 }

@@ -126,6 +126,11 @@ public sealed partial class LocalExecutor
     internal void ArmOnOwner(TimerEntry entry)
     {
         _timers.Remove(entry);
+        if (entry.IsObsolete)
+        {
+            return;
+        }
+
         if (Volatile.Read(ref _lifecycle) == Stopped)
         {
             entry.OnShutdown();

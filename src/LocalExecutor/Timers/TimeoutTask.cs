@@ -68,6 +68,8 @@ internal sealed class TimeoutTask<T> : LocalTask<T>
             _task.WakeByRef();
         }
 
+        public override bool IsObsolete => _task.IsCompleted;
+
         public override void OnShutdown() => _task.CancelLocal();
     }
 }

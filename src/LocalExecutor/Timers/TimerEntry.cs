@@ -26,6 +26,10 @@ internal abstract class TimerEntry
     /// <summary>Called on the owner thread once the deadline passed; the entry is no longer in the heap.</summary>
     public abstract void OnDue(LocalExecutor executor, long now);
 
+    /// <summary>True when the timer has nothing left to do (its task finished another way): an arm request that
+    /// arrives through the inbox after that is dropped instead of leaving a dead entry in the heap.</summary>
+    public virtual bool IsObsolete => false;
+
     /// <summary>Called when the executor shuts down with the timer still armed.</summary>
     public virtual void OnShutdown()
     {
