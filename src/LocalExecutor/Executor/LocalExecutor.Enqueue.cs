@@ -125,19 +125,20 @@ public sealed partial class LocalExecutor
 
     internal IEnumerable<Task> GetScheduledTasks(TaskQueue queue)
     {
-        // For debuggers: a racy snapshot is acceptable (the debugger has the threads frozen).
+        // For debuggers: a racy snapshot is acceptable (the debugger has the threads frozen). Items only move from the
+        // inbox to the run queue, so reading the inbox first cannot miss one that moves between the two reads.
         var tasks = new List<Task>();
-        foreach (WorkItem item in queue.Items.ToArray())
+        foreach (WorkItem item in _inbox.ToArray())
         {
-            if (item.Kind == WorkKind.SchedulerTask)
+            if (item.Kind == WorkKind.SchedulerTask && item.Queue == queue)
             {
                 tasks.Add((Task)item.Target);
             }
         }
 
-        foreach (WorkItem item in _inbox.ToArray())
+        foreach (WorkItem item in queue.Items.ToArray())
         {
-            if (item.Kind == WorkKind.SchedulerTask && item.Queue == queue)
+            if (item.Kind == WorkKind.SchedulerTask && !tasks.Contains((Task)item.Target))
             {
                 tasks.Add((Task)item.Target);
             }

@@ -87,10 +87,10 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Start<T>(Func<LocalTask<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnLocalTaskBody(SpawnTarget, body);
+        return StartLocalTaskBody(SpawnTarget, body);
     }
 
-    private LocalTask<T> SpawnLocalTaskBody<T>(TaskQueue queue, Func<LocalTask<T>> body)
+    private LocalTask<T> StartLocalTaskBody<T>(TaskQueue queue, Func<LocalTask<T>> body)
     {
         ThrowIfStopped();
         TaskQueue? previous = t_spawnTarget;

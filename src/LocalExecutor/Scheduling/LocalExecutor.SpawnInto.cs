@@ -88,19 +88,20 @@ public sealed partial class LocalExecutor
         }));
     }
 
-    /// <summary>Calls the async <paramref name="body"/>, which returns a <see cref="LocalTask{T}"/>, in the task queue
-    /// <paramref name="queue"/>.</summary>
+    /// <summary>Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts in the
+    /// task queue <paramref name="queue"/>: it and every continuation of its awaits run there. See
+    /// <see cref="Start{T}(Func{LocalTask{T}})"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="queue">The task queue.</param>
-    /// <param name="body">The async body.</param>
-    /// <returns>The task.</returns>
+    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>.</param>
+    /// <returns>The method's task.</returns>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
-    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<LocalTask<T>> body)
+    public LocalTask<T> Start<T>(TaskQueueHandle queue, Func<LocalTask<T>> body)
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnLocalTaskBody(target, body);
+        return StartLocalTaskBody(target, body);
     }
 
     /// <summary>Queues <paramref name="callback"/> to run in the task queue <paramref name="queue"/>, fire and forget.</summary>

@@ -144,6 +144,9 @@ public sealed partial class LocalExecutor
         }
     }
 
+    /// <summary>True once a stop was requested.</summary>
+    internal bool IsStopping => Volatile.Read(ref _lifecycle) != Running;
+
     private void ThrowIfStoppedForNewWork()
     {
         if (Volatile.Read(ref _lifecycle) != Running)

@@ -63,7 +63,7 @@ internal sealed class LocalTimer : TimerEntry, ITimer
             return ChangeOnOwner(dueTime, period);
         }
 
-        if (Volatile.Read(ref _disposed) || Executor.HasExited)
+        if (Volatile.Read(ref _disposed) || Executor.IsStopping)
         {
             return false;
         }

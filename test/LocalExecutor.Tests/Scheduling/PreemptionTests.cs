@@ -33,7 +33,7 @@ public sealed class PreemptionTests
         // callback queued behind it runs only then.
         await using var executor = new LocalExecutor(new LocalExecutorOptions { PreemptTimeSlice = TimeSpan.FromMilliseconds(200) });
 
-        TimeSpan heldFor = await executor.Spawn(() => HoldAsync(executor)).Within("the busy task");
+        TimeSpan heldFor = await executor.Start(() => HoldAsync(executor)).Within("the busy task");
 
         _output.WriteLine($"the busy task kept the core for {heldFor.TotalMilliseconds:F1} ms");
         heldFor.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(150));
@@ -45,7 +45,7 @@ public sealed class PreemptionTests
             var clock = Stopwatch.StartNew();
             while (!markerRan)
             {
-                Bounded.Spin(TimeSpan.FromMilliseconds(0.05));
+                Timing.Spin(TimeSpan.FromMilliseconds(0.05));
                 await LocalExecutor.YieldIfNeeded();
             }
 
@@ -62,7 +62,7 @@ public sealed class PreemptionTests
         TaskQueueHandle batch = executor.CreateTaskQueue("batch", Shares.Static(1000), Latency.NotImportant);
         TaskQueueHandle urgent = executor.CreateTaskQueue("urgent", Shares.Static(10), Latency.Matters(TimeSpan.FromMilliseconds(20)));
 
-        TimeSpan[] waits = await executor.Spawn(batch, () => BusyWhileOthersWaitAsync(executor, urgent)).Within("the busy task");
+        TimeSpan[] waits = await executor.Start(batch, () => BusyWhileOthersWaitAsync(executor, urgent)).Within("the busy task");
 
         _output.WriteLine($"waits of the latency queue: {string.Join(", ", Array.ConvertAll(waits, w => $"{w.TotalMilliseconds:F1} ms"))}");
         waits.Should().OnlyContain(w => w < TimeSpan.FromMilliseconds(500), "a 20 ms bound is far below the 1 s slice");
@@ -81,7 +81,7 @@ public sealed class PreemptionTests
                 });
                 while (!ran)
                 {
-                    Bounded.Spin(TimeSpan.FromMilliseconds(0.05));
+                    Timing.Spin(TimeSpan.FromMilliseconds(0.05));
                     await LocalExecutor.YieldIfNeeded();
                 }
             }
@@ -97,7 +97,7 @@ public sealed class PreemptionTests
         TaskQueueHandle urgent = executor.CreateTaskQueue("urgent", Shares.Static(100), Latency.Matters(TimeSpan.FromMilliseconds(500)));
         using var stop = new CancellationTokenSource();
         var busyStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        LocalTask<int> busy = executor.Spawn(() => BusyAsync(busyStarted, stop.Token));
+        LocalTask<int> busy = executor.Start(() => BusyAsync(busyStarted, stop.Token));
         await busyStarted.Task.Within("the busy task to start");
 
         var waits = new List<TimeSpan>();
@@ -122,7 +122,7 @@ public sealed class PreemptionTests
         await using var executor = new LocalExecutor(new LocalExecutorOptions { PreemptTimeSlice = TimeSpan.FromMilliseconds(10) });
         using var stop = new CancellationTokenSource();
         var busyStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        LocalTask<int> busy = executor.Spawn(() => BusyAsync(busyStarted, stop.Token));
+        LocalTask<int> busy = executor.Start(() => BusyAsync(busyStarted, stop.Token));
         await busyStarted.Task.Within("the busy task to start");
 
         var waits = new List<TimeSpan>();
@@ -146,7 +146,7 @@ public sealed class PreemptionTests
         await using var executor = new LocalExecutor();
         TaskQueueHandle queue = executor.CreateTaskQueue("ten");
 
-        List<int> order = await executor.Spawn(queue, () => RunTenAsync()).Within("the ten tasks");
+        List<int> order = await executor.Start(queue, () => RunTenAsync()).Within("the ten tasks");
 
         order.Should().HaveCount(10 * 5);
         for (int i = 0; i < order.Count; i++)
@@ -161,7 +161,7 @@ public sealed class PreemptionTests
             for (int t = 0; t < tasks.Length; t++)
             {
                 int id = t;
-                tasks[t] = LocalExecutor.Current!.Spawn(() => YieldingAsync(id, order));
+                tasks[t] = LocalExecutor.Current!.Start(() => YieldingAsync(id, order));
             }
 
             foreach (LocalTask<int> task in tasks)
@@ -221,7 +221,7 @@ public sealed class PreemptionTests
     {
         await using var executor = new LocalExecutor();
 
-        long local = await executor.Spawn(() => MeasureLocalAsync()).Within("the LocalTask loop");
+        long local = await executor.Start(() => MeasureLocalAsync()).Within("the LocalTask loop");
         long runtime = await executor.Spawn(() => MeasureTaskAsync()).Within("the Task loop");
 
         _output.WriteLine($"bytes for 10,000 yields: LocalTask method {local}, Task method {runtime}");
@@ -298,7 +298,7 @@ public sealed class PreemptionTests
         int steps = 0;
         while (!stop.IsCancellationRequested)
         {
-            Bounded.Spin(TimeSpan.FromMilliseconds(0.05));
+            Timing.Spin(TimeSpan.FromMilliseconds(0.05));
             steps++;
             await LocalExecutor.YieldIfNeeded();
         }

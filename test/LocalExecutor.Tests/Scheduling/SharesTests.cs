@@ -45,12 +45,12 @@ public sealed class SharesTests
         TaskQueueHandle a = executor.CreateTaskQueue("a", 1000);
         TaskQueueHandle b = executor.CreateTaskQueue("b", 1000);
         using var stop = new CancellationTokenSource();
-        LocalTask<int> busyA = executor.Spawn(a, () => BusyAsync(stop.Token));
-        LocalTask<int> busyB = executor.Spawn(b, () => BusyAsync(stop.Token));
+        LocalTask<int> busyA = executor.Start(a, () => BusyAsync(stop.Token));
+        LocalTask<int> busyB = executor.Start(b, () => BusyAsync(stop.Token));
 
         (TimeSpan a1, TimeSpan b1) = await MeasureWindowAsync(a, b);
         executor.SetShares(b, 100); // from another thread: through the inbox
-        await Bounded.UntilAsync(() => b.CurrentShares == 100, "the new shares to apply");
+        await Timing.UntilAsync(() => b.CurrentShares == 100, "the new shares to apply");
         (TimeSpan a2, TimeSpan b2) = await MeasureWindowAsync(a, b);
         await stop.CancelAsync();
         await Task.WhenAll(busyA.AsTask(), busyB.AsTask()).Within("the busy tasks");
@@ -69,10 +69,10 @@ public sealed class SharesTests
         TaskQueueHandle a = executor.CreateTaskQueue("a", 1000);
         TaskQueueHandle b = executor.CreateTaskQueue("b", 1000);
         using var stop = new CancellationTokenSource();
-        LocalTask<int> busyA = executor.Spawn(a, () => BusyAsync(stop.Token));
-        await Bounded.UntilAsync(() => a.GetStats().CpuTime >= TimeSpan.FromMilliseconds(500), "half a second of CPU for a alone");
+        LocalTask<int> busyA = executor.Start(a, () => BusyAsync(stop.Token));
+        await Timing.UntilAsync(() => a.GetStats().CpuTime >= TimeSpan.FromMilliseconds(500), "half a second of CPU for a alone");
 
-        LocalTask<int> busyB = executor.Spawn(b, () => BusyAsync(stop.Token));
+        LocalTask<int> busyB = executor.Start(b, () => BusyAsync(stop.Token));
         (TimeSpan cpuA, TimeSpan cpuB) = await MeasureWindowAsync(a, b);
         await stop.CancelAsync();
         await Task.WhenAll(busyA.AsTask(), busyB.AsTask()).Within("the busy tasks");
@@ -113,11 +113,11 @@ public sealed class SharesTests
         TaskQueueHandle queue = executor.CreateTaskQueue(
             "steered", Shares.Dynamic(() => Volatile.Read(ref wanted), TimeSpan.FromMilliseconds(10)), Latency.NotImportant);
 
-        await Bounded.UntilAsync(() => queue.CurrentShares == 50, "the provider's first answer");
+        await Timing.UntilAsync(() => queue.CurrentShares == 50, "the provider's first answer");
         Volatile.Write(ref wanted, 700);
-        await Bounded.UntilAsync(() => queue.CurrentShares == 700, "the provider's new answer");
+        await Timing.UntilAsync(() => queue.CurrentShares == 700, "the provider's new answer");
         Volatile.Write(ref wanted, 5000);
-        await Bounded.UntilAsync(() => queue.CurrentShares == Shares.Max, "a clamped answer");
+        await Timing.UntilAsync(() => queue.CurrentShares == Shares.Max, "a clamped answer");
         queue.GetStats().CurrentShares.Should().Be(Shares.Max);
     }
 
@@ -129,12 +129,12 @@ public sealed class SharesTests
         TaskQueueHandle a = executor.CreateTaskQueue("a", 1000);
         TaskQueueHandle b = executor.CreateTaskQueue("b", Shares.Dynamic(() => Volatile.Read(ref wanted), TimeSpan.FromMilliseconds(20)), Latency.NotImportant);
         using var stop = new CancellationTokenSource();
-        LocalTask<int> busyA = executor.Spawn(a, () => BusyAsync(stop.Token));
-        LocalTask<int> busyB = executor.Spawn(b, () => BusyAsync(stop.Token));
+        LocalTask<int> busyA = executor.Start(a, () => BusyAsync(stop.Token));
+        LocalTask<int> busyB = executor.Start(b, () => BusyAsync(stop.Token));
 
         (TimeSpan a1, TimeSpan b1) = await MeasureWindowAsync(a, b);
         Volatile.Write(ref wanted, 1000);
-        await Bounded.UntilAsync(() => b.CurrentShares == 1000, "the provider's new answer");
+        await Timing.UntilAsync(() => b.CurrentShares == 1000, "the provider's new answer");
         (TimeSpan a2, TimeSpan b2) = await MeasureWindowAsync(a, b);
         await stop.CancelAsync();
         await Task.WhenAll(busyA.AsTask(), busyB.AsTask()).Within("the busy tasks");
@@ -148,8 +148,8 @@ public sealed class SharesTests
 
     private static async Task<(TimeSpan A, TimeSpan B)> MeasureAsync(LocalExecutor executor, TaskQueueHandle a, TaskQueueHandle b, CancellationTokenSource stop)
     {
-        LocalTask<int> busyA = executor.Spawn(a, () => BusyAsync(stop.Token));
-        LocalTask<int> busyB = executor.Spawn(b, () => BusyAsync(stop.Token));
+        LocalTask<int> busyA = executor.Start(a, () => BusyAsync(stop.Token));
+        LocalTask<int> busyB = executor.Start(b, () => BusyAsync(stop.Token));
         (TimeSpan cpuA, TimeSpan cpuB) = await MeasureWindowAsync(a, b);
         await stop.CancelAsync();
         await Task.WhenAll(busyA.AsTask(), busyB.AsTask()).Within("the busy tasks");
@@ -161,7 +161,7 @@ public sealed class SharesTests
     {
         TaskQueueStats startA = a.GetStats();
         TaskQueueStats startB = b.GetStats();
-        await Bounded.UntilAsync(
+        await Timing.UntilAsync(
             () => a.GetStats().CpuTime - startA.CpuTime + (b.GetStats().CpuTime - startB.CpuTime) >= Measured,
             "a second of CPU for the two queues");
         return (a.GetStats().CpuTime - startA.CpuTime, b.GetStats().CpuTime - startB.CpuTime);
@@ -173,7 +173,7 @@ public sealed class SharesTests
         int steps = 0;
         while (!stop.IsCancellationRequested)
         {
-            Bounded.Spin(TimeSpan.FromMilliseconds(0.1));
+            Timing.Spin(TimeSpan.FromMilliseconds(0.1));
             steps++;
             await LocalExecutor.YieldIfNeeded();
         }

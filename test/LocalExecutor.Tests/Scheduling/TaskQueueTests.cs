@@ -69,7 +69,7 @@ public sealed class TaskQueueTests
         TaskQueueHandle queue = executor.CreateTaskQueue("local", 500);
 
         (TaskQueueHandle? Body, TaskQueueHandle? Child, TaskQueueHandle? AfterYield) seen =
-            await executor.Spawn(queue, () => BodyAsync()).Within("LocalTask body");
+            await executor.Start(queue, () => BodyAsync()).Within("LocalTask body");
 
         seen.Body.Should().BeSameAs(queue);
         seen.Child.Should().BeSameAs(queue);
@@ -110,7 +110,7 @@ public sealed class TaskQueueTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int ran = 0;
 
-        LocalTask waiting = executor.Spawn(queue, () => WaitAsync(gate.Task));
+        LocalTask waiting = executor.Start(queue, () => WaitAsync(gate.Task));
         await executor.Spawn(queue, () => 0).Within("a first item"); // the waiting task has started by now
 
         Action removeWhileLive = () => executor.RemoveTaskQueue(queue);
@@ -191,7 +191,7 @@ public sealed class TaskQueueTests
         var executor = new LocalExecutor();
         TaskQueueHandle queue = executor.CreateTaskQueue("other", 10);
         var never = new TaskCompletionSource();
-        LocalTask stuck = executor.Spawn(queue, () => WaitAsync(never.Task));
+        LocalTask stuck = executor.Start(queue, () => WaitAsync(never.Task));
         await executor.Spawn(queue, () => 0).Within("a first item");
 
         await executor.DisposeAsync();

@@ -37,7 +37,7 @@ public sealed class StatsTests
         TaskQueueStats queueBefore = queue.GetStats();
         ExecutorStats before = executor.GetStats();
 
-        await executor.Spawn(queue, () => Bounded.Spin(TimeSpan.FromMilliseconds(100))).Within("100 ms of work");
+        await executor.Spawn(queue, () => Timing.Spin(TimeSpan.FromMilliseconds(100))).Within("100 ms of work");
 
         TaskQueueStats queueAfter = queue.GetStats();
         ExecutorStats after = executor.GetStats();
@@ -59,7 +59,7 @@ public sealed class StatsTests
 
         executor.SetShares(queue, 600);
 
-        await Bounded.UntilAsync(() => queue.GetStats().CurrentShares == 600, "the new shares");
+        await Timing.UntilAsync(() => queue.GetStats().CurrentShares == 600, "the new shares");
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class StatsTests
         LocalTask blocker = executor.Spawn(() =>
         {
             running.SetResult();
-            release.Wait(Bounded.Wait); // holds the core: nothing else runs, the inbox is not drained
+            release.Wait(Bounded.Timeout); // holds the core: nothing else runs, the inbox is not drained
         });
         await running.Task.Within("the blocking item");
 
@@ -102,8 +102,8 @@ public sealed class StatsTests
         await using var executor = new LocalExecutor(new LocalExecutorOptions { SpinBeforePark = TimeSpan.FromMilliseconds(50) });
 
         await executor.Spawn(() => 0).Within("a spawn");
-        await Bounded.UntilAsync(() => executor.GetStats().SpinTime >= TimeSpan.FromMilliseconds(45), "a full spin before parking");
-        await Bounded.UntilAsync(() => executor.GetStats().Parks >= 1, "the park after the spin");
+        await Timing.UntilAsync(() => executor.GetStats().SpinTime >= TimeSpan.FromMilliseconds(45), "a full spin before parking");
+        await Timing.UntilAsync(() => executor.GetStats().Parks >= 1, "the park after the spin");
 
         ExecutorStats stats = executor.GetStats();
         stats.BusyTime.Should().BeLessThan(TimeSpan.FromMilliseconds(45), "spinning is not work");

@@ -16,7 +16,7 @@ public sealed class TimerTests
     {
         await using var executor = new LocalExecutor();
 
-        (TimeSpan elapsed, bool onCore) = await executor.Spawn(() => SleepAsync()).Within("the sleep");
+        (TimeSpan elapsed, bool onCore) = await executor.Start(() => SleepAsync()).Within("the sleep");
 
         elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(50));
         onCore.Should().BeTrue();
@@ -83,7 +83,7 @@ public sealed class TimerTests
         await using var executor = new LocalExecutor();
         int calls = 0;
 
-        long firedBeforeDispose = await executor.Spawn(() => DisposeWhenDueAsync(executor, () => calls++)).Within("the timer dance");
+        long firedBeforeDispose = await executor.Start(() => DisposeWhenDueAsync(executor, () => calls++)).Within("the timer dance");
         await executor.Sleep(TimeSpan.FromMilliseconds(50)).Within("a later sleep");
         int callsAfter = await executor.Spawn(() => calls).Within("reading the count");
 
@@ -94,7 +94,7 @@ public sealed class TimerTests
         {
             long firedBefore = executor.GetStats().TimersFired;
             ITimer timer = executor.CreateTimer(_ => onCall(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-            Bounded.Spin(TimeSpan.FromMilliseconds(20)); // the deadline passes while this item runs
+            Timing.Spin(TimeSpan.FromMilliseconds(20)); // the deadline passes while this item runs
             await LocalExecutor.Yield(); // the loop fires the timer, which queues its call behind this continuation
             long fired = executor.GetStats().TimersFired - firedBefore;
             timer.Dispose();
@@ -109,7 +109,7 @@ public sealed class TimerTests
         var calls = new List<long>();
         var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        await executor.Spawn(() => ChangeWhenDueAsync(executor, calls, second)).Within("the change");
+        await executor.Start(() => ChangeWhenDueAsync(executor, calls, second)).Within("the change");
         await second.Task.Within("the re-armed call");
 
         calls.Should().HaveCount(1, "the call queued before Change was dropped; only the re-armed one ran");
@@ -117,7 +117,7 @@ public sealed class TimerTests
         static async LocalTask<int> ChangeWhenDueAsync(LocalExecutor executor, List<long> calls, TaskCompletionSource second)
         {
             ITimer timer = executor.CreateTimer(_ => { calls.Add(Stopwatch.GetTimestamp()); second.TrySetResult(); }, null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-            Bounded.Spin(TimeSpan.FromMilliseconds(20));
+            Timing.Spin(TimeSpan.FromMilliseconds(20));
             await LocalExecutor.Yield();
             timer.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan).Should().BeTrue();
             return 0;
@@ -193,7 +193,7 @@ public sealed class TimerTests
         await using var executor = new LocalExecutor();
         using var cts = new CancellationTokenSource();
         LocalTask sleep = executor.Sleep(TimeSpan.FromHours(1), cts.Token);
-        await Bounded.UntilAsync(() => executor.GetStats().PendingTimers == 1, "the timer to be armed");
+        await Timing.UntilAsync(() => executor.GetStats().PendingTimers == 1, "the timer to be armed");
 
         await cts.CancelAsync();
 
@@ -207,10 +207,10 @@ public sealed class TimerTests
     {
         await using var executor = new LocalExecutor();
 
-        int result = await executor.Spawn(() => QuickAsync()).WithTimeout(TimeSpan.FromSeconds(10)).Within("the bounded task");
+        int result = await executor.Start(() => QuickAsync()).WithTimeout(TimeSpan.FromSeconds(10)).Within("the bounded task");
 
         result.Should().Be(42);
-        await Bounded.UntilAsync(() => executor.GetStats().PendingTimers == 0, "the timeout's timer to be disarmed");
+        await Timing.UntilAsync(() => executor.GetStats().PendingTimers == 0, "the timeout's timer to be disarmed");
 
         static async LocalTask<int> QuickAsync()
         {
@@ -223,7 +223,7 @@ public sealed class TimerTests
     public async Task WithTimeout_fails_with_TimeoutException_and_cancels_the_slow_task()
     {
         await using var executor = new LocalExecutor();
-        LocalTask<int> slow = executor.Spawn(() => SlowAsync());
+        LocalTask<int> slow = executor.Start(() => SlowAsync());
 
         Func<Task> bounded = () => slow.WithTimeout(TimeSpan.FromMilliseconds(30)).Within("the bounded task");
 
@@ -243,7 +243,7 @@ public sealed class TimerTests
     {
         var executor = new LocalExecutor();
         LocalTask sleep = executor.Sleep(TimeSpan.FromHours(1));
-        await Bounded.UntilAsync(() => executor.GetStats().PendingTimers == 1, "the timer to be armed");
+        await Timing.UntilAsync(() => executor.GetStats().PendingTimers == 1, "the timer to be armed");
 
         await executor.DisposeAsync();
 
