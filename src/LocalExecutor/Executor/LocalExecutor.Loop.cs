@@ -28,7 +28,6 @@ public sealed partial class LocalExecutor
     private long _sliceStart;
     private long _clockFloor;
     private TaskQueue? _carriedQueue;
-    private int _carriedRan;
 
     // Set by producers whose wake targets a latency-sensitive queue; reset by the owner before it drains the inbox.
     private int _preempt;
@@ -145,11 +144,10 @@ public sealed partial class LocalExecutor
         _sliceDeadline = nextTimer < deadline ? nextTimer : deadline;
         t_currentQueue = queue;
 
-        int ran;
         if (queue == _defaultQueue)
         {
             // The loop's own carrier task already runs under the default queue's scheduler.
-            ran = RunItems(queue);
+            RunItems(queue);
         }
         else
         {
@@ -158,7 +156,6 @@ public sealed partial class LocalExecutor
             _carriedQueue = queue;
             new Task(s_runSliceInCarrier, this, CancellationToken.None, TaskCreationOptions.DenyChildAttach)
                 .RunSynchronously(queue.Scheduler);
-            ran = _carriedRan;
             _carriedQueue = null;
         }
 
@@ -181,13 +178,12 @@ public sealed partial class LocalExecutor
             cpu = 0;
         }
 
-        queue.Charge(cpu, ran);
+        queue.Charge(cpu);
         if (queue.VRuntime > VRuntimeRebaseThreshold)
         {
             RebaseVruntimes();
         }
 
-        Volatile.Write(ref _itemsRun, _itemsRun + ran);
         Volatile.Write(ref _slices, _slices + 1);
         Volatile.Write(ref _busyTicks, _busyTicks + cpu);
     }
@@ -207,11 +203,11 @@ public sealed partial class LocalExecutor
         _minVruntime = 0;
     }
 
-    private void RunCarriedSlice() => _carriedRan = RunItems(_carriedQueue!);
+    private void RunCarriedSlice() => RunItems(_carriedQueue!);
 
     /// <summary>Runs the queue's items in FIFO order until it is empty, its slice is used up, a latency-sensitive wake
     /// arrived, or <see cref="InboxCheckInterval"/> items ran.</summary>
-    private int RunItems(TaskQueue queue)
+    private void RunItems(TaskQueue queue)
     {
         RunQueue items = queue.Items;
         if (System.Threading.SynchronizationContext.Current != queue.SynchronizationContext)
@@ -224,13 +220,13 @@ public sealed partial class LocalExecutor
         {
             Execute(queue, in item);
             ran++;
+            queue.CountItemRun(); // per item, so a snapshot taken as soon as the work completes already counts it
+            Volatile.Write(ref _itemsRun, _itemsRun + 1);
             if (ran == InboxCheckInterval || NeedsPreemptCore)
             {
                 break;
             }
         }
-
-        return ran;
     }
 
     /// <summary>Applies work handed over by other threads: wakes and cancels to their tasks, the rest to its queue.</summary>

@@ -107,13 +107,16 @@ internal sealed class TaskQueue
     }
 
     /// <summary>Charges one slice to the queue (owner thread).</summary>
-    public void Charge(long cpuTicks, int itemsRun)
+    public void Charge(long cpuTicks)
     {
         VRuntime += cpuTicks * ThreadPerCore.Shares.Max / _shares;
         Volatile.Write(ref _cpuTicks, _cpuTicks + cpuTicks);
         Volatile.Write(ref _timesSelected, _timesSelected + 1);
-        Volatile.Write(ref _itemsRun, _itemsRun + itemsRun);
     }
+
+    /// <summary>Counts one work item run (owner thread).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountItemRun() => Volatile.Write(ref _itemsRun, _itemsRun + 1);
 
     public override string ToString() => $"{Executor.Name}/{Name}";
 }
