@@ -21,7 +21,7 @@ namespace ThreadPerCore;
 internal static class PreemptClock
 {
     /// <summary>How many idle ticks (about a millisecond each) the clock waits before it sleeps.</summary>
-    private const int IdleTicksBeforePark = 50;
+    private const int IdleTicksBeforePark = 20;
 
     private static readonly object s_gate = new();
     private static readonly SemaphoreSlim s_signal = new(0, int.MaxValue);
