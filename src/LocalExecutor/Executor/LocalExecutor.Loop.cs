@@ -141,7 +141,9 @@ public sealed partial class LocalExecutor
         long deadline = now + slice;
         long nextTimer = _timers.NextDeadline;
         _sliceStart = now;
-        _sliceDeadline = nextTimer < deadline ? nextTimer : deadline;
+        deadline = nextTimer < deadline ? nextTimer : deadline;
+        Volatile.Write(ref _sliceDeadline, deadline);
+        PreemptClock.Nudge(deadline);
         t_currentQueue = queue;
 
         if (queue == _defaultQueue)
@@ -160,7 +162,7 @@ public sealed partial class LocalExecutor
         }
 
         t_currentQueue = null;
-        _sliceDeadline = long.MaxValue;
+        Volatile.Write(ref _sliceDeadline, long.MaxValue);
         long end;
         if (precise)
         {

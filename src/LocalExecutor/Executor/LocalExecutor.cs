@@ -109,6 +109,9 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <summary>True unless the executor sleeps in its parker: the preemption clock keeps ticking while any executor is awake.</summary>
     internal bool IsAwakeForClock => !_parker.IsParked;
 
+    /// <summary>The deadline of the running slice (<see cref="long.MaxValue"/> between slices), read by the clock thread.</summary>
+    internal long SliceDeadlineForClock => Volatile.Read(ref _sliceDeadline);
+
     /// <summary>True when <paramref name="queue"/> is the queue whose work runs on the calling thread now, or, outside
     /// any queue's work on its executor's thread, when it is the default queue. Decides whether a new async body may
     /// start inline.</summary>

@@ -140,7 +140,8 @@ public sealed partial class LocalExecutor
         _timers.Add(entry);
         if (_sliceDeadline != long.MaxValue && entry.Deadline < _sliceDeadline)
         {
-            _sliceDeadline = entry.Deadline; // a slice in progress ends in time for the timer
+            Volatile.Write(ref _sliceDeadline, entry.Deadline); // a slice in progress ends in time for the timer
+            PreemptClock.Nudge(entry.Deadline);
         }
     }
 
