@@ -22,7 +22,7 @@ public readonly struct Latency : IEquatable<Latency>
     public bool IsLatencySensitive => Bound > TimeSpan.Zero;
 
     /// <summary>Latency matters: while the queue has work, no slice runs longer than <paramref name="bound"/>
-    /// (the preemption clock ticks every millisecond, so bounds below that act as one millisecond).</summary>
+    /// (the preemption clock has millisecond resolution, so bounds below that act as one millisecond).</summary>
     /// <param name="bound">The longest the queue should wait for the core; positive, at most one hour.</param>
     /// <returns>The latency class.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bound"/> is not positive or exceeds one hour.</exception>

@@ -23,8 +23,9 @@ public readonly record struct TaskQueueStats
     /// <summary>The queue's name.</summary>
     public string Name { get; init; }
 
-    /// <summary>Time the executor spent running this queue's work (measured per slice with the preemption clock, so
-    /// accurate to about a millisecond per slice, unbiased over many slices).</summary>
+    /// <summary>Time the executor spent running this queue's work, summed per slice: measured precisely when the
+    /// executor has several queues, with the coarse preemption clock (unbiased over many slices) when it has only
+    /// the default queue. Wall time on the executor thread, as in Glommio.</summary>
     public TimeSpan CpuTime { get; init; }
 
     /// <summary>How many times the scheduler picked this queue to run a slice.</summary>
