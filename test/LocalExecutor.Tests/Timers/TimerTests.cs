@@ -95,7 +95,15 @@ public sealed class TimerTests
             long firedBefore = executor.GetStats().TimersFired;
             ITimer timer = executor.CreateTimer(_ => onCall(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
             Timing.Spin(TimeSpan.FromMilliseconds(20)); // the deadline passes while this item runs
-            await LocalExecutor.Yield(); // the loop fires the timer, which queues its call behind this continuation
+            // Yield (to the back of the queue) until the loop has fired the timer: a yield alone does not end the
+            // slice, but the preemption check that follows it sees the passed deadline within a bounded number of
+            // tries; the fired timer then queues its call behind this continuation. (Inline, not in a helper
+            // method: the helper's completion would queue this method's continuation behind the call.)
+            for (int yields = 0; executor.GetStats().TimersFired == firedBefore; yields++)
+            {
+                yields.Should().BeLessThan(1_000_000, "the loop fires a due timer within a bounded number of yields");
+                await LocalExecutor.Yield();
+            }
             long fired = executor.GetStats().TimersFired - firedBefore;
             timer.Dispose();
             return fired;
@@ -116,9 +124,18 @@ public sealed class TimerTests
 
         static async LocalTask<int> ChangeWhenDueAsync(LocalExecutor executor, List<long> calls, TaskCompletionSource second)
         {
+            long firedBefore = executor.GetStats().TimersFired;
             ITimer timer = executor.CreateTimer(_ => { calls.Add(Stopwatch.GetTimestamp()); second.TrySetResult(); }, null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
             Timing.Spin(TimeSpan.FromMilliseconds(20));
-            await LocalExecutor.Yield();
+            // Yield (to the back of the queue) until the loop has fired the timer: a yield alone does not end the
+            // slice, but the preemption check that follows it sees the passed deadline within a bounded number of
+            // tries; the fired timer then queues its call behind this continuation. (Inline, not in a helper
+            // method: the helper's completion would queue this method's continuation behind the call.)
+            for (int yields = 0; executor.GetStats().TimersFired == firedBefore; yields++)
+            {
+                yields.Should().BeLessThan(1_000_000, "the loop fires a due timer within a bounded number of yields");
+                await LocalExecutor.Yield();
+            }
             timer.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan).Should().BeTrue();
             return 0;
         }
