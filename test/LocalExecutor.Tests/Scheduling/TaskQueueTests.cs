@@ -186,7 +186,31 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
-    public async Task Shutdown_cancels_tasks_and_runs_callbacks_of_every_queue()
+    public async Task Shutdown_runs_callbacks_already_queued_in_every_queue()
+    {
+        var executor = new LocalExecutor();
+        TaskQueueHandle other = executor.CreateTaskQueue("other", 1);
+        using var release = new ManualResetEventSlim();
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask blocker = executor.Spawn(() =>
+        {
+            blocking.SetResult();
+            release.Wait(Bounded.Timeout);
+        });
+        await blocking.Task.Within("the blocking item");
+        bool ranOnCore = false;
+        executor.Post(other, () => ranOnCore = executor.IsOwnerThread); // waits in the inbox: the core is blocked
+
+        ValueTask disposing = executor.DisposeAsync();
+        release.Set();
+        await disposing.AsTask().Within("the shutdown");
+        await blocker.Within("the blocker");
+
+        ranOnCore.Should().BeTrue("shutdown runs what was already queued, in every queue, on the core");
+    }
+
+    [Fact]
+    public async Task Shutdown_cancels_unfinished_tasks_of_every_queue()
     {
         var executor = new LocalExecutor();
         TaskQueueHandle queue = executor.CreateTaskQueue("other", 10);
