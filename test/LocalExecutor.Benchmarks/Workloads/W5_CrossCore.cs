@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+using ThreadPerCore.Benchmarks.Infrastructure;
+
+namespace ThreadPerCore.Benchmarks.Workloads;
+
+/// <summary>
+/// Workload 5: cross-core messaging. A producer on an executor pinned to CPU 0 sends a million ints to a consumer
+/// on an executor pinned to CPU 1 through a bounded channel (capacity 1,024, single reader, single writer); the
+/// consumer checks the count and the sum. Reported per message; messages per second = 1e9 / ns per message.
+/// The thread-pool row is the same channel between two pool tasks, for reference.
+/// </summary>
+/// <remarks>
+/// LocalExecutor's own channel (issue 3, branch <c>pool</c>) was not on main when this was written. When it lands,
+/// add one method here, e.g. <c>Local_LocalChannel()</c>, that runs <see cref="LocalProduce"/>/<see cref="LocalConsume"/>
+/// -shaped loops over it on <c>_producer</c>/<c>_consumer</c>, and the chart and table pick it up by name.
+/// </remarks>
+[MemoryDiagnoser]
+[BenchmarkCategory("W5")]
+public class W5_CrossCore
+{
+    public const int Messages = 1_000_000;
+    public const int Capacity = 1_024;
+    private const long ExpectedSum = (long)Messages * (Messages - 1) / 2;
+
+    private LocalExecutor _producer = null!;
+    private LocalExecutor _consumer = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Cpus.PinDriver(); // the driver only waits; the producer shares its CPU
+        _producer = new LocalExecutor(Cpus.Pinned(Cpus.Driver, name: "bench-producer"));
+        _consumer = new LocalExecutor(Cpus.Pinned(Cpus.Worker, name: "bench-consumer"));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _producer.Dispose();
+        _consumer.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Messages)]
+    public long ThreadPool_SystemChannel()
+    {
+        Channel<int> channel = NewSystemChannel();
+        Task<long> consumer = Task.Run(() => Consume(channel.Reader));
+        Task<int> producer = Task.Run(() => Produce(channel.Writer));
+        return Finish(producer, consumer, nameof(ThreadPool_SystemChannel));
+    }
+
+    /// <summary>Plain <c>async Task</c> loops on the two executors (the SynchronizationContext door).</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_SyncContext_SystemChannel()
+    {
+        Channel<int> channel = NewSystemChannel();
+        Task<long> consumer = _consumer.Spawn(() => Consume(channel.Reader)).AsTask();
+        Task<int> producer = _producer.Spawn(() => Produce(channel.Writer)).AsTask();
+        return Finish(producer, consumer, nameof(Local_SyncContext_SystemChannel));
+    }
+
+    /// <summary><c>async LocalTask</c> loops on the two executors.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_LocalTask_SystemChannel()
+    {
+        Channel<int> channel = NewSystemChannel();
+        Task<long> consumer = _consumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _producer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel));
+    }
+
+    private static Channel<int> NewSystemChannel() => Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = true,
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private static long Finish(Task<int> producer, Task<long> consumer, string method)
+    {
+        Check.Equal(producer.GetAwaiter().GetResult(), Messages, method + " sent");
+        return Check.Equal(consumer.GetAwaiter().GetResult(), ExpectedSum, method + " received sum");
+    }
+
+    private static async Task<int> Produce(ChannelWriter<int> writer)
+    {
+        for (int i = 0; i < Messages; i++)
+        {
+            while (!writer.TryWrite(i))
+            {
+                Check.True(await writer.WaitToWriteAsync(), "the channel closed early");
+            }
+        }
+
+        writer.Complete();
+        return Messages;
+    }
+
+    private static async Task<long> Consume(ChannelReader<int> reader)
+    {
+        long sum = 0;
+        int count = 0;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out int value))
+            {
+                sum += value;
+                count++;
+            }
+        }
+
+        Check.Equal(count, Messages, "messages received");
+        return sum;
+    }
+
+    private static async LocalTask<int> LocalProduce(ChannelWriter<int> writer)
+    {
+        for (int i = 0; i < Messages; i++)
+        {
+            while (!writer.TryWrite(i))
+            {
+                Check.True(await writer.WaitToWriteAsync(), "the channel closed early");
+            }
+        }
+
+        writer.Complete();
+        return Messages;
+    }
+
+    private static async LocalTask<long> LocalConsume(ChannelReader<int> reader)
+    {
+        long sum = 0;
+        int count = 0;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out int value))
+            {
+                sum += value;
+                count++;
+            }
+        }
+
+        Check.Equal(count, Messages, "messages received");
+        return sum;
+    }
+}
