@@ -49,5 +49,5 @@ internal static class BenchmarkConfig
         .AddValidator(JitOptimizationsValidator.FailOnError, ExecutionValidator.FailOnError, BaselineValidator.FailOnError)
         .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
         .HideColumns(Column.Job, Column.Toolchain, Column.InvocationCount, Column.UnrollFactor, Column.LaunchCount, Column.WarmupCount, Column.IterationCount)
-        .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+        .WithOptions(ConfigOptions.DisableLogFile);
 }

@@ -26,6 +26,8 @@ public class W5_CrossCore
 
     private LocalExecutor _producer = null!;
     private LocalExecutor _consumer = null!;
+    private LocalExecutor _spinningProducer = null!;
+    private LocalExecutor _spinningConsumer = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +35,8 @@ public class W5_CrossCore
         Cpus.PinDriver(); // the driver only waits; the producer shares its CPU
         _producer = new LocalExecutor(Cpus.Pinned(Cpus.Driver, name: "bench-producer"));
         _consumer = new LocalExecutor(Cpus.Pinned(Cpus.Worker, name: "bench-consumer"));
+        _spinningProducer = new LocalExecutor(Cpus.Pinned(Cpus.Driver, W4_PingPong.Spin, "bench-producer-spin"));
+        _spinningConsumer = new LocalExecutor(Cpus.Pinned(Cpus.Worker, W4_PingPong.Spin, "bench-consumer-spin"));
     }
 
     [GlobalCleanup]
@@ -40,6 +44,8 @@ public class W5_CrossCore
     {
         _producer.Dispose();
         _consumer.Dispose();
+        _spinningProducer.Dispose();
+        _spinningConsumer.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Messages)]
@@ -69,6 +75,19 @@ public class W5_CrossCore
         Task<long> consumer = _consumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
         Task<int> producer = _producer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
         return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel));
+    }
+
+    /// <summary>
+    /// The same with <see cref="LocalExecutorOptions.SpinBeforePark"/> = 50 µs on both executors: the thread pool's
+    /// workers also spin before they sleep, and a channel that drains faster than it fills wakes its reader often.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_LocalTask_SystemChannel_Spin()
+    {
+        Channel<int> channel = NewSystemChannel();
+        Task<long> consumer = _spinningConsumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _spinningProducer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel_Spin));
     }
 
     private static Channel<int> NewSystemChannel() => Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
