@@ -54,7 +54,10 @@ internal static class Program
         LatencyResults.OutputDirectory = resultsDir;
         ClearLatencyFiles(resultsDir);
 
+        string startLoad = LoadAverage();
+        DateTime started = DateTime.UtcNow;
         Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToArray();
+        RunConditions.Write(resultsDir, quick ? "quick" : "full", started, DateTime.UtcNow, startLoad, LoadAverage());
         if (summaries.Length == 0 || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)))
         {
             Console.Error.WriteLine("Some benchmarks failed; see the log above.");
@@ -68,6 +71,10 @@ internal static class Program
 
         return 0;
     }
+
+    /// <summary>The 1/5/15-minute load averages (Linux), to record how busy the shared machine was.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static bool Take(List<string> args, string flag) => args.Remove(flag);
 

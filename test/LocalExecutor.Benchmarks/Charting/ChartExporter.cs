@@ -31,6 +31,11 @@ internal static class ChartExporter
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}.");
         md.AppendLine("Times are BenchmarkDotNet means per operation. \"x faster\" = the other peer's time / this row's time (above 1: this row is faster).");
         md.AppendLine("Absolute numbers are noisy on a shared 2-core machine; compare rows within one run.");
+        if (RunConditions.Read(resultsDir) is string conditions)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Run: {conditions}.");
+        }
+
         md.AppendLine();
 
         var targets = new List<string>();

@@ -36,6 +36,7 @@ internal static class WorkloadCatalog
         "Local_SyncContext_SystemChannel" => "LocalExecutor async Task + System.Threading.Channels",
         "Local_LocalTask_SystemChannel" => "LocalExecutor async LocalTask + System.Threading.Channels",
         "Local_LocalTask_SystemChannel_Spin" => "LocalExecutor async LocalTask + System.Threading.Channels, spin 50 us",
+        "Local_LocalTask_SystemChannel_SameCore" => "Same core (reference): one executor, async LocalTask + System.Threading.Channels",
         "Local_LocalChannel" => "LocalExecutor + LocalExecutor channel",
         "Thread_StartJoin" => "new Thread + Start + Join (floor)",
         "Local_Unbound" => "LocalExecutor, unbound",

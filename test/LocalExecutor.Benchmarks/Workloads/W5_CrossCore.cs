@@ -90,6 +90,20 @@ public class W5_CrossCore
         return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel_Spin));
     }
 
+    /// <summary>
+    /// Reference: producer and consumer on the same executor (one core). The thread-pool row usually ends up like
+    /// this too: a continuation queued from a pool thread goes to that thread's local queue, so the two loops take
+    /// turns on one thread in batches of up to the channel's capacity, and no message crosses a core.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_LocalTask_SystemChannel_SameCore()
+    {
+        Channel<int> channel = NewSystemChannel();
+        Task<long> consumer = _consumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _consumer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel_SameCore));
+    }
+
     private static Channel<int> NewSystemChannel() => Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
     {
         SingleReader = true,
