@@ -14,7 +14,7 @@ internal static class SpawnAllocation
     public static long MeasureBytes()
     {
         using var executor = new LocalExecutor();
-        return executor.Spawn(() => Probe(LocalExecutor.Current!)).AsTask().GetAwaiter().GetResult();
+        return executor.Spawn(() => Probe(executor)).AsTask().GetAwaiter().GetResult();
     }
 
     private static async LocalTask<long> Probe(LocalExecutor executor)
