@@ -93,10 +93,11 @@ internal static class ChartExporter
             Color color = row.Method == workload.Baseline ? BaselineColor : WorkloadCatalog.IsLocal(row.Method) ? LocalColor : PeerColor;
             if (latency)
             {
+                // Log scale (latencies span 0.5 µs to milliseconds): bar length = log10(value / LogBase).
                 double p50 = (row.LatencyMedianNs ?? double.NaN) / 1000;
                 double p99 = (row.LatencyP99Ns ?? double.NaN) / 1000;
-                bars.Add(new Bar { Position = position + 0.2, Value = p50, FillColor = color, Size = 0.38, Label = $"p50 {p50:F1}" });
-                bars.Add(new Bar { Position = position - 0.2, Value = p99, FillColor = color.WithAlpha(0.45), Size = 0.38, Label = $"p99 {p99:F1}" });
+                bars.Add(new Bar { Position = position + 0.2, Value = LogLength(p50), FillColor = color, Size = 0.38, Label = $"p50 {p50:0.0#}" });
+                bars.Add(new Bar { Position = position - 0.2, Value = LogLength(p99), FillColor = color.WithAlpha(0.45), Size = 0.38, Label = $"p99 {p99:0.0#}" });
             }
             else
             {
@@ -116,8 +117,10 @@ internal static class ChartExporter
         plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
         if (latency)
         {
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic();
-            plot.Axes.SetLimitsX(0, Math.Min(bars.Max(b => double.IsNaN(b.Value) ? 0 : b.Value), results.Max(r => r.LatencyMedianNs ?? 0) / 1000 * 8) * 1.25);
+            double[] decades = [0.1, 1, 10, 100, 1_000, 10_000];
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                decades.Select(d => new Tick(LogLength(d), d.ToString("0.#", CultureInfo.InvariantCulture), isMajor: true)).ToArray());
+            plot.Axes.SetLimitsX(0, bars.Max(b => double.IsNaN(b.Value) ? 0 : b.Value) * 1.15);
         }
         else
         {
@@ -128,10 +131,14 @@ internal static class ChartExporter
         string unit = workload.Type == "W6_StartStop" ? "µs" : "ns";
         plot.Title(workload.Title, size: 15);
         plot.XLabel(latency
-            ? $"µs per {workload.Operation}: p50 (solid) and p99 (light), lower is better; p99 bars past the edge are cut"
+            ? $"µs per {workload.Operation}, log scale: p50 (solid), p99 (light); lower is better"
             : $"{unit} per {workload.Operation} (mean), lower is better; green = LocalExecutor, blue = baseline");
         plot.SavePng(path, 1100, 90 + (n * (latency ? 56 : 42)) + 60);
     }
+
+    private const double LogBase = 0.1; // µs: where the latency bars start
+
+    private static double LogLength(double microseconds) => Math.Log10(microseconds / LogBase);
 
     private static void AppendTable(StringBuilder md, WorkloadInfo workload, List<BenchmarkRow> results, string png)
     {
