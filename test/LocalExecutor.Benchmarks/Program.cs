@@ -52,7 +52,6 @@ internal static class Program
         var config = BenchmarkConfig.Create(quick);
         string resultsDir = Path.Combine(Path.GetFullPath(config.ArtifactsPath ?? "BenchmarkDotNet.Artifacts"), "results");
         LatencyResults.OutputDirectory = resultsDir;
-        ClearLatencyFiles(resultsDir);
 
         string startLoad = LoadAverage();
         DateTime started = DateTime.UtcNow;
@@ -103,16 +102,5 @@ internal static class Program
         }
 
         return Path.Combine(Directory.GetCurrentDirectory(), "docs", "benchmarks");
-    }
-
-    private static void ClearLatencyFiles(string resultsDir)
-    {
-        if (Directory.Exists(resultsDir))
-        {
-            foreach (string file in Directory.GetFiles(resultsDir, "*-latency.csv"))
-            {
-                File.Delete(file);
-            }
-        }
     }
 }
