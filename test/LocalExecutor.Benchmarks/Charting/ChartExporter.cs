@@ -31,6 +31,7 @@ internal static class ChartExporter
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}.");
         md.AppendLine("Times are BenchmarkDotNet means per operation. \"x faster\" = the other peer's time / this row's time (above 1: this row is faster).");
         md.AppendLine("Absolute numbers are noisy on a shared 2-core machine; compare rows within one run.");
+        md.AppendLine("In the charts green bars are LocalExecutor, the blue bar is the baseline, grey bars are the other peers. \"BCL channel\" is a bounded System.Threading.Channels channel (capacity 1,024, single reader and writer).");
         if (RunConditions.Read(resultsDir) is string conditions)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"Run: {conditions}.");
@@ -132,7 +133,7 @@ internal static class ChartExporter
         plot.Title(workload.Title, size: 15);
         plot.XLabel(latency
             ? $"µs per {workload.Operation}, log scale: p50 (solid), p99 (light); lower is better"
-            : $"{unit} per {workload.Operation} (mean), lower is better; green = LocalExecutor, blue = baseline");
+            : $"{unit} per {workload.Operation} (mean); lower is better");
         plot.SavePng(path, 1100, 90 + (n * (latency ? 56 : 42)) + 60);
     }
 
