@@ -111,11 +111,6 @@ public sealed partial class LocalExecutor
     /// <summary>How many work items arrived after shutdown and were run on the thread pool (or dropped as no-op wakes).</summary>
     public long LateWorkItems => Interlocked.Read(ref _lateItems);
 
-    /// <summary>True once the executor's thread has left its loop for good.</summary>
-    internal bool HasExited => Volatile.Read(ref _exited);
-
-    private bool _exited;
-
     /// <summary>The executor stops accepting new work: spawns, <c>QueueTask</c> and <c>Send</c> from other threads throw.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStopped()

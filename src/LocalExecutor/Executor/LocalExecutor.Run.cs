@@ -53,10 +53,12 @@ public sealed partial class LocalExecutor
         {
             LocalTask<T> main = executor.Spawn(() => RunMainAsync(executor, body));
             Task<T> result = main.AsTask();
-            Task first = await Task.WhenAny(result, executor.Completion).ConfigureAwait(false);
-            if (first == executor.Completion || executor.Completion.IsFaulted)
+            await Task.WhenAny(result, executor.Completion).ConfigureAwait(false);
+            if (executor.Completion.IsFaulted || Volatile.Read(ref executor._stopException) is not null)
             {
-                // Posted work or an async void failed and stopped the executor: that failure is the run's result.
+                // Posted work or an async void failed, which stops the executor: that failure is the run's result,
+                // even when the body's task completed in the same burst of work.
+                await executor.DisposeAsync().ConfigureAwait(false);
                 await executor.Completion.ConfigureAwait(false);
             }
 

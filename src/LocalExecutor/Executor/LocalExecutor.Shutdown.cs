@@ -143,7 +143,7 @@ public sealed partial class LocalExecutor
         return count > 0;
     }
 
-    private void ReportUnhandled(Exception exception)
+    internal void ReportUnhandled(Exception exception)
     {
         try
         {

@@ -74,13 +74,15 @@ public sealed partial class LocalExecutor
     }
 
     /// <summary>
-    /// Calls the async <paramref name="body"/>, which returns a <see cref="LocalTask{T}"/>, on this executor. The body
-    /// is itself the raw task: nothing more is allocated.
+    /// Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts on this executor
+    /// (wherever the caller is, another executor included). The method's task is itself the raw task: nothing more is
+    /// allocated. Named apart from <c>Spawn</c> because an async lambda converts to both task types.
     /// </summary>
     /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="body">The async body.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>; code before the call runs on the
+    /// calling thread.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
-    public LocalTask<T> Spawn<T>(Func<LocalTask<T>> body)
+    public LocalTask<T> Start<T>(Func<LocalTask<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
         ThrowIfStopped();

@@ -167,7 +167,6 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         Exception? failure = carrier.Exception?.InnerException ?? _stopException;
         t_current = null;
         System.Threading.SynchronizationContext.SetSynchronizationContext(null);
-        Volatile.Write(ref _exited, true);
         if (failure is null)
         {
             _completion.TrySetResult();

@@ -147,12 +147,26 @@ public abstract partial class LocalTask : IWakerSource
         {
             foreach (object one in many)
             {
-                RunContinuation(one, _continuationQueue);
+                RunContinuationGuarded(one);
             }
         }
         else
         {
-            RunContinuation(continuations, _continuationQueue);
+            RunContinuationGuarded(continuations);
+        }
+    }
+
+    /// <summary>One awaiter's failing context (a foreign <c>Post</c> that throws) must not rob the others of their
+    /// continuations: its exception goes to the executor's unhandled-exception handler.</summary>
+    private void RunContinuationGuarded(object continuation)
+    {
+        try
+        {
+            RunContinuation(continuation, _continuationQueue);
+        }
+        catch (Exception exception)
+        {
+            _queue.Executor.ReportUnhandled(exception);
         }
     }
 

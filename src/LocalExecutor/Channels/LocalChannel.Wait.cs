@@ -1,0 +1,175 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace ThreadPerCore.Channels;
+
+public sealed partial class LocalChannel<T>
+{
+    /// <summary>
+    /// A waiting send or receive of a <see cref="LocalChannel{T}"/>. Pooled by the channel; every transition happens on
+    /// the owner thread with plain reads and writes. Only a cancellation callback may run elsewhere, and it hands the
+    /// cancel to the owner thread.
+    /// </summary>
+    private sealed class LocalWait(LocalChannel<T> channel) : ChannelOperation, IValueTaskSource<T>, IValueTaskSource
+    {
+        private T _item = default!;
+        private Outcome _outcome;
+        private bool _armed;
+        private bool _isSend;
+
+        public enum Outcome : byte
+        {
+            Pending,
+            Done,
+            Closed,
+            Canceled,
+        }
+
+        public LocalWait? Next { get; set; }
+
+        public LocalWait? Previous { get; set; }
+
+        public bool IsLinked { get; set; }
+
+        public void Begin(T item, bool isSend, CancellationToken cancellationToken)
+        {
+            _item = item;
+            _isSend = isSend;
+            _outcome = Outcome.Pending;
+            _armed = false;
+            Begin(cancellationToken);
+        }
+
+        /// <summary>Recycles an abandoned wait (owner thread; local waits are signalled synchronously, so none is in flight).</summary>
+        public void Discard()
+        {
+            _item = default!;
+            _outcome = Outcome.Canceled;
+            Release();
+            channel.Return(this);
+        }
+
+        public T TakeItem()
+        {
+            T item = _item;
+            _item = default!;
+            return item;
+        }
+
+        public void CompleteWithItem(T item)
+        {
+            _item = item;
+            Complete(Outcome.Done);
+        }
+
+        /// <summary>Ends the wait (owner thread); wakes the waiter if it already awaits.</summary>
+        public void Complete(Outcome outcome)
+        {
+            _outcome = outcome;
+            if (_armed)
+            {
+                Signal();
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token)
+        {
+            ValidateToken(token);
+            return _outcome switch
+            {
+                Outcome.Pending => ValueTaskSourceStatus.Pending,
+                Outcome.Done => ValueTaskSourceStatus.Succeeded,
+                Outcome.Closed => ValueTaskSourceStatus.Faulted,
+                _ => ValueTaskSourceStatus.Canceled,
+            };
+        }
+
+        T IValueTaskSource<T>.GetResult(short token) => Finish(token);
+
+        void IValueTaskSource.GetResult(short token) => Finish(token);
+
+        protected override void Arm()
+        {
+            channel.VerifyOwner();
+            RegisterCancellation(); // may cancel at once, on this thread
+            if (_outcome != Outcome.Pending)
+            {
+                Signal();
+                return;
+            }
+
+            _armed = true;
+        }
+
+        protected override void OnCancellationRequested()
+        {
+            short version = Version;
+            if (channel._owner.IsOwnerThread)
+            {
+                CancelOnOwner(version);
+            }
+            else
+            {
+                // The lists belong to the owner thread: hand the cancel over. The version tells a late request from the
+                // current wait once this instance serves another one.
+                TaskQueue queue = channel._owner.DefaultQueue;
+                queue.Executor.Post(queue, WorkKind.StateAction, (Action<object?>)(static state =>
+                {
+                    var (wait, version) = ((LocalWait, short))state!;
+                    wait.CancelOnOwner(version);
+                }), (this, version), null);
+            }
+        }
+
+        private void CancelOnOwner(short version)
+        {
+            if (version != Version || !IsPending || _outcome != Outcome.Pending)
+            {
+                return; // completed (or reused) before the cancel arrived: the completion wins
+            }
+
+            if (IsLinked)
+            {
+                if (_isSend)
+                {
+                    channel._senders.Remove(this);
+                }
+                else
+                {
+                    channel._receivers.Remove(this);
+                }
+            }
+
+            _item = default!;
+            Complete(Outcome.Canceled);
+        }
+
+        private T Finish(short token)
+        {
+            ValidateToken(token);
+            Outcome outcome = _outcome;
+            if (outcome == Outcome.Pending)
+            {
+                throw new InvalidOperationException("The channel operation has not completed yet; await it instead.");
+            }
+
+            T item = TakeItem();
+            CancellationToken cancellationToken = CancellationToken;
+            Release();
+            if (channel._owner.IsOwnerThread)
+            {
+                channel.Return(this); // off the owner thread (ConfigureAwait(false)) the instance is simply dropped
+            }
+
+            return outcome switch
+            {
+                Outcome.Done => item,
+                Outcome.Closed => throw new ChannelClosedException(),
+                _ => throw new OperationCanceledException(cancellationToken),
+            };
+        }
+    }
+}

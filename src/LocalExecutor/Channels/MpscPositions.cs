@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace ThreadPerCore.Channels;
+
+/// <summary>The shared words of a <see cref="SharedMpscChannel{T}"/>, each on its own cache lines (non-generic: a generic type cannot have an explicit layout).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 5 * SpscIndices.CacheLine)]
+internal struct MpscPositions
+{
+    public const long ClosedBit = 1;
+
+    /// <summary>Next position to claim, shifted left by one, plus <see cref="ClosedBit"/> (producers).</summary>
+    [FieldOffset(1 * SpscIndices.CacheLine)]
+    public long EnqueueWord;
+
+    /// <summary>Next position to take (consumer; read by others only for <c>Count</c>).</summary>
+    [FieldOffset(2 * SpscIndices.CacheLine)]
+    public long DequeuePosition;
+
+    /// <summary>1 while the receive waits; whoever swaps it back to 0 wakes the receive.</summary>
+    [FieldOffset(3 * SpscIndices.CacheLine)]
+    public int ReceiverWaiting;
+
+    /// <summary>How many waits are in the room-wait queue.</summary>
+    [FieldOffset(4 * SpscIndices.CacheLine)]
+    public int RoomWaitCount;
+}

@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore.Channels;
+
+/// <summary>
+/// A bounded channel from any number of producers (executors or other threads) to one consumer: a lock-free ring in
+/// which producers claim slots with a compare-and-swap and publish them with a per-slot sequence number (Dmitry
+/// Vyukov's bounded queue), and the consumer takes them in claim order. Items from one producer arrive in the order it
+/// sent them.
+/// </summary>
+/// <remarks>
+/// <para>A separate type from <see cref="SharedChannel{T}"/>, so the single-producer ring pays nothing for this one's
+/// generality: a send here costs two atomic instructions (claim, publish) against one there.</para>
+/// <para>Waiting works as in <see cref="SharedChannel{T}"/>: the consumer waits for an item, producers wait for room,
+/// each is woken through its own executor and only if it really waits. Any number of sends may wait at once; each freed
+/// slot wakes one of them, which retries. Nothing is allocated in the steady state (waits are pooled).</para>
+/// <para>The consumer side is bound to the executor that first receives, like <see cref="SharedChannel{T}"/>'s.
+/// <see cref="Close"/> stops sends; the consumer drains what was sent before, then gets
+/// <see cref="ChannelClosedException"/>.</para>
+/// </remarks>
+/// <typeparam name="T">The type of the items.</typeparam>
+[DebuggerDisplay("Count = {Count}, Capacity = {Capacity}, Closed = {IsClosed}")]
+public sealed partial class SharedMpscChannel<T>
+{
+    private const long ClosedBit = MpscPositions.ClosedBit;
+
+    private static readonly object s_noExecutor = new();
+
+    private readonly Slot[] _slots;
+    private readonly int _mask;
+    private readonly ReceiveOperation _receive;
+    private readonly ConcurrentQueue<RoomWait> _roomWaits = new();
+    private readonly ConcurrentQueue<RoomWait> _freeRoomWaits = new();
+    private object? _receiverBinding;
+    private MpscPositions _positions;
+
+    /// <summary>Creates a channel.</summary>
+    /// <param name="capacity">The least number of items it holds, at least 2; rounded up to a power of two (see
+    /// <see cref="Capacity"/>), which the slot sequence numbers need.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 2 or above 2^30.</exception>
+    public SharedMpscChannel(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 30);
+        _slots = new Slot[BitOperations.RoundUpToPowerOf2((uint)capacity)];
+        _mask = _slots.Length - 1;
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            _slots[i].Sequence = i; // slot i is free for the producer that claims position i
+        }
+
+        _receive = new ReceiveOperation(this);
+    }
+
+    /// <summary>The most items the channel holds (the requested capacity rounded up to a power of two).</summary>
+    public int Capacity => _slots.Length;
+
+    /// <summary>How many items are claimed or in the channel (a snapshot).</summary>
+    public int Count => (int)Math.Clamp((Volatile.Read(ref _positions.EnqueueWord) >> 1) - Volatile.Read(ref _positions.DequeuePosition), 0, _slots.Length);
+
+    /// <summary>True once <see cref="Close"/> was called.</summary>
+    public bool IsClosed => (Volatile.Read(ref _positions.EnqueueWord) & ClosedBit) != 0;
+
+    /// <summary>True while the receive waits for an item (for tests and debuggers).</summary>
+    internal bool IsReceiverWaiting => Volatile.Read(ref _positions.ReceiverWaiting) != 0;
+
+    /// <summary>How many sends wait for room (for tests and debuggers; may count withdrawn waits).</summary>
+    internal int WaitingSenders => Volatile.Read(ref _positions.RoomWaitCount);
+
+    /// <summary>
+    /// Closes the channel: later sends and sends waiting for room throw <see cref="ChannelClosedException"/>; the
+    /// receiver gets every item sent before, then <see cref="ChannelClosedException"/>. Any thread may call it.
+    /// </summary>
+    /// <returns>True if this call closed the channel.</returns>
+    public bool Close()
+    {
+        long word = Volatile.Read(ref _positions.EnqueueWord);
+        while ((word & ClosedBit) == 0)
+        {
+            long seen = Interlocked.CompareExchange(ref _positions.EnqueueWord, word | ClosedBit, word);
+            if (seen == word)
+            {
+                // No position can be claimed any more. Wake the receiver only if nothing is left for it: an item claimed
+                // before the close but not yet published wakes it when its producer publishes it (the receiver must not
+                // be woken to find neither an item nor the end). Senders retry and see the close.
+                if (IsClosedAndDrained())
+                {
+                    WakeReceiverIfWaiting();
+                }
+
+                while (_roomWaits.TryDequeue(out RoomWait? wait))
+                {
+                    Interlocked.Decrement(ref _positions.RoomWaitCount);
+                    wait.Claim();
+                }
+
+                return true;
+            }
+
+            word = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Receives every item until the channel is closed and drained; the enumeration then ends.</summary>
+    /// <param name="cancellationToken">Stops the enumeration with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The items.</returns>
+    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            while (TryReceive(out T item))
+            {
+                yield return item;
+            }
+
+            T next;
+            try
+            {
+                next = await ReceiveAsync(cancellationToken).ConfigureAwait(true); // the consumer side is bound to its executor
+            }
+            catch (ChannelClosedException)
+            {
+                yield break;
+            }
+
+            yield return next;
+        }
+    }
+
+    private void WakeReceiverIfWaiting()
+    {
+        if (Volatile.Read(ref _positions.ReceiverWaiting) != 0 && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1)
+        {
+            _receive.Signal();
+        }
+    }
+
+    private struct Slot
+    {
+        public T Item;
+        public long Sequence;
+    }
+}

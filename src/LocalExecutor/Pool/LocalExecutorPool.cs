@@ -1,0 +1,304 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// A thread-per-core runtime: one <see cref="LocalExecutor"/> per shard, each on its own thread pinned as the
+/// <see cref="PoolPlacement"/> says. Run a body on every shard (<see cref="RunOnAllShards{T}(Func{int, Task{T}})"/>),
+/// route work to a shard by key (<see cref="ExecutorFor{TKey}(TKey)"/>, <see cref="SpawnOn{TKey, T}(TKey, Func{Task{T}})"/>),
+/// or spawn on a given shard through <see cref="this[int]"/>.
+/// </summary>
+/// <remarks>
+/// <para>The pool starts in its constructor, all or nothing: every executor is started (its thread running and pinned)
+/// before the constructor returns; if one fails, those already started are stopped and a
+/// <see cref="PoolStartException"/> naming the shard is thrown. User work can only be handed to the pool once the
+/// constructor returned, so no shard ever runs user work in a pool that did not fully start.</para>
+/// <para>Nothing here is on a hot path: the pool is an array of executors. Spawning onto a shard is the executor's own
+/// spawn (its inbox and parker), whose cost does not depend on how many executors exist.</para>
+/// </remarks>
+[DebuggerDisplay("{Count} executors ({Placement})")]
+public sealed class LocalExecutorPool : IAsyncDisposable, IDisposable
+{
+    private readonly LocalExecutor[] _executors;
+    private readonly LocalExecutor? _previousDefault;
+    private readonly bool _setDefault;
+    private int _disposed;
+
+    /// <summary>Starts the executors of a pool.</summary>
+    /// <param name="options">How to start it; null for one pinned executor per usable CPU.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A pinning placement asks for more executors than
+    /// <see cref="Platform.SystemCpus.UsableCpuCount"/>.</exception>
+    /// <exception cref="PoolStartException">An executor failed to start (for example, its CPU is not available to the
+    /// process); none of the others is left running.</exception>
+    public LocalExecutorPool(LocalExecutorPoolOptions? options = null)
+        : this(options, static (_, executorOptions) => new LocalExecutor(executorOptions))
+    {
+    }
+
+    /// <summary>Starts a pool with the default options and the given placement.</summary>
+    /// <param name="placement">Where the executors run.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="placement"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">See <see cref="LocalExecutorPool(LocalExecutorPoolOptions?)"/>.</exception>
+    /// <exception cref="PoolStartException">See <see cref="LocalExecutorPool(LocalExecutorPoolOptions?)"/>.</exception>
+    public LocalExecutorPool(PoolPlacement placement)
+        : this(new LocalExecutorPoolOptions { Placement = placement ?? throw new ArgumentNullException(nameof(placement)) })
+    {
+    }
+
+    /// <summary>Starts a pool whose executors are made by <paramref name="factory"/> (tests inject start failures).</summary>
+    internal LocalExecutorPool(LocalExecutorPoolOptions? options, Func<int, LocalExecutorOptions, LocalExecutor> factory)
+    {
+        LocalExecutorPoolOptions settings = options?.Clone() ?? new LocalExecutorPoolOptions();
+        ArgumentNullException.ThrowIfNull(settings.Placement, "options.Placement");
+        ArgumentNullException.ThrowIfNull(settings.NamePrefix, "options.NamePrefix");
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.SpinBeforePark, TimeSpan.Zero, "options.SpinBeforePark");
+        Placement = settings.Placement;
+
+        Placement[] plan = settings.Placement.Plan();
+        _executors = new LocalExecutor[plan.Length];
+        for (int shard = 0; shard < plan.Length; shard++)
+        {
+            var executorOptions = new LocalExecutorOptions
+            {
+                Placement = plan[shard],
+                Name = $"{settings.NamePrefix}-{shard}",
+                SpinBeforePark = settings.SpinBeforePark,
+                UnhandledExceptionPolicy = settings.UnhandledExceptionPolicy,
+            };
+
+            try
+            {
+                _executors[shard] = factory(shard, executorOptions);
+            }
+            catch (Exception exception)
+            {
+                StopStarted(shard);
+                throw new PoolStartException(shard, plan[shard], exception);
+            }
+        }
+
+        Executors = new ReadOnlyCollection<LocalExecutor>(_executors);
+        if (settings.SetAsDefault)
+        {
+            _setDefault = true;
+            _previousDefault = LocalExecutor.Default;
+            LocalExecutor.Default = _executors[0];
+        }
+    }
+
+    /// <summary>How many executors (shards) the pool has.</summary>
+    public int Count => _executors.Length;
+
+    /// <summary>The executors, indexed by shard.</summary>
+    public IReadOnlyList<LocalExecutor> Executors { get; }
+
+    /// <summary>The placement the pool was started with.</summary>
+    public PoolPlacement Placement { get; }
+
+    /// <summary>The executor of shard <paramref name="shard"/>.</summary>
+    /// <param name="shard">From 0 to <see cref="Count"/> - 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shard"/> is out of range.</exception>
+    public LocalExecutor this[int shard]
+    {
+        get
+        {
+            if ((uint)shard >= (uint)_executors.Length)
+            {
+                ThrowShardOutOfRange(shard);
+            }
+
+            return _executors[shard];
+        }
+    }
+
+    /// <summary>
+    /// The shard of <paramref name="key"/> under the default hash: the key's <see cref="EqualityComparer{T}.Default"/>
+    /// hash code mixed by the MurmurHash3 finalizer, reduced to <c>[0, Count)</c> by multiply-shift. The same key always
+    /// maps to the same shard within a process; across processes only if the key's hash code is stable (string hash codes
+    /// are randomized per process: pass your own hash for a cross-process mapping).
+    /// </summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <param name="key">The key; null maps like a hash code of 0.</param>
+    /// <returns>The shard index.</returns>
+    public int ShardFor<TKey>(TKey key) => ShardHash.Default(key, _executors.Length);
+
+    /// <summary>The shard of <paramref name="key"/> under a user hash: <c>(uint)hash(key) % Count</c>, so a hash that
+    /// already returns a shard number keeps it.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="hash">The hash function.</param>
+    /// <returns>The shard index.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hash"/> is null.</exception>
+    public int ShardFor<TKey>(TKey key, Func<TKey, int> hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        return ShardHash.Reduce(hash(key), _executors.Length);
+    }
+
+    /// <summary>The executor that owns <paramref name="key"/> under the default hash (see <see cref="ShardFor{TKey}(TKey)"/>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <returns>The executor.</returns>
+    public LocalExecutor ExecutorFor<TKey>(TKey key) => _executors[ShardFor(key)];
+
+    /// <summary>The executor that owns <paramref name="key"/> under a user hash (see <see cref="ShardFor{TKey}(TKey, Func{TKey, int})"/>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="hash">The hash function.</param>
+    /// <returns>The executor.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hash"/> is null.</exception>
+    public LocalExecutor ExecutorFor<TKey>(TKey key, Func<TKey, int> hash) => _executors[ShardFor(key, hash)];
+
+    /// <summary>Runs <paramref name="work"/> on the executor that owns <paramref name="key"/> and returns a task to await
+    /// from anywhere (see <see cref="LocalExecutor.Spawn{T}(Func{T})"/>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="key">The key, hashed as by <see cref="ShardFor{TKey}(TKey)"/>.</param>
+    /// <param name="work">The work.</param>
+    /// <returns>The task of the work.</returns>
+    /// <exception cref="ObjectDisposedException">The pool has been disposed.</exception>
+    public LocalTask<T> SpawnOn<TKey, T>(TKey key, Func<T> work) => ExecutorFor(key).Spawn(work);
+
+    /// <summary>Calls the async <paramref name="body"/> on the executor that owns <paramref name="key"/> (see
+    /// <see cref="LocalExecutor.Spawn{T}(Func{Task{T}})"/>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="key">The key, hashed as by <see cref="ShardFor{TKey}(TKey)"/>.</param>
+    /// <param name="body">The async body.</param>
+    /// <returns>The task of the body.</returns>
+    /// <exception cref="ObjectDisposedException">The pool has been disposed.</exception>
+    public LocalTask<T> SpawnOn<TKey, T>(TKey key, Func<Task<T>> body) => ExecutorFor(key).Spawn(body);
+
+    /// <summary>
+    /// Calls <paramref name="body"/> with each shard's index on that shard's executor, all shards at once, and completes
+    /// when every shard finished. A shard whose body throws (or is cancelled) shows up as that shard's
+    /// <see cref="ShardResult{T}.Exception"/>; the other shards still run to the end. Results are in shard order.
+    /// </summary>
+    /// <typeparam name="T">The type of each shard's value.</typeparam>
+    /// <param name="body">The body; it runs on the shard's thread, and its awaits resume there.</param>
+    /// <returns>One result per shard.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    public async Task<ShardResult<T>[]> RunOnAllShards<T>(Func<int, Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var running = new LocalTask<T>?[_executors.Length];
+        var results = new ShardResult<T>[_executors.Length];
+        for (int shard = 0; shard < _executors.Length; shard++)
+        {
+            int index = shard;
+            try
+            {
+                running[shard] = _executors[shard].Spawn(() => body(index));
+            }
+            catch (Exception exception)
+            {
+                // A shard that stopped (a disposed pool, or a shard stopped by its unhandled-exception policy).
+                results[shard] = new ShardResult<T>(shard, exception);
+            }
+        }
+
+        for (int shard = 0; shard < _executors.Length; shard++)
+        {
+            if (running[shard] is not LocalTask<T> task)
+            {
+                continue;
+            }
+
+            try
+            {
+                results[shard] = new ShardResult<T>(shard, await task);
+            }
+            catch (Exception exception)
+            {
+                results[shard] = new ShardResult<T>(shard, exception);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Runs the synchronous <paramref name="body"/> on every shard; see <see cref="RunOnAllShards{T}(Func{int, Task{T}})"/>.</summary>
+    /// <typeparam name="T">The type of each shard's value.</typeparam>
+    /// <param name="body">The body.</param>
+    /// <returns>One result per shard.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    public Task<ShardResult<T>[]> RunOnAllShards<T>(Func<int, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunOnAllShards(shard => Task.FromResult(body(shard)));
+    }
+
+    /// <summary>
+    /// Stops every executor (see <see cref="LocalExecutor.DisposeAsync"/>) and waits until all their threads exited.
+    /// Calling it again is harmless.
+    /// </summary>
+    /// <returns>A task that completes when every executor stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        RestoreDefault();
+        var stopping = new Task[_executors.Length];
+        for (int i = 0; i < _executors.Length; i++)
+        {
+            stopping[i] = _executors[i].DisposeAsync().AsTask();
+        }
+
+        await Task.WhenAll(stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every executor and blocks until their threads exited.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        RestoreDefault();
+        foreach (LocalExecutor executor in _executors)
+        {
+            executor.RequestStop();
+        }
+
+        foreach (LocalExecutor executor in _executors)
+        {
+            executor.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"LocalExecutorPool: {Count} executors ({Placement})";
+
+    private void RestoreDefault()
+    {
+        if (_setDefault && LocalExecutor.Default == _executors[0])
+        {
+            LocalExecutor.Default = _previousDefault;
+        }
+    }
+
+    private void StopStarted(int startedCount)
+    {
+        for (int i = 0; i < startedCount; i++)
+        {
+            _executors[i].RequestStop();
+        }
+
+        for (int i = 0; i < startedCount; i++)
+        {
+            _executors[i].Dispose();
+        }
+    }
+
+    private void ThrowShardOutOfRange(int shard) =>
+        throw new ArgumentOutOfRangeException(nameof(shard), shard, $"The pool has {_executors.Length} shards (0-{_executors.Length - 1}).");
+}

@@ -1,0 +1,28 @@
+using System;
+
+namespace ThreadPerCore;
+
+/// <summary>How a <see cref="LocalExecutorPool"/> is started.</summary>
+public sealed class LocalExecutorPoolOptions
+{
+    /// <summary>Where the executors run. Default: <see cref="PoolPlacement.OnePerCpu"/>.</summary>
+    public PoolPlacement Placement { get; set; } = PoolPlacement.OnePerCpu();
+
+    /// <summary>The prefix of the executors' names; shard <c>i</c> is named <c>{NamePrefix}-{i}</c>. Default: <c>pool</c>.</summary>
+    public string NamePrefix { get; set; } = "pool";
+
+    /// <summary>How long an idle executor spins before it sleeps; see <see cref="LocalExecutorOptions.SpinBeforePark"/>.</summary>
+    public TimeSpan SpinBeforePark { get; set; } = TimeSpan.Zero;
+
+    /// <summary>What an unobserved exception does to a shard; see <see cref="LocalExecutorOptions.UnhandledExceptionPolicy"/>.</summary>
+    public UnhandledExceptionPolicy UnhandledExceptionPolicy { get; set; } = UnhandledExceptionPolicy.Continue;
+
+    /// <summary>
+    /// When true, the started pool sets <see cref="LocalExecutor.Default"/> to shard 0, so that methods returning
+    /// <see cref="LocalTask{T}"/> called from threads outside the pool run there; disposing the pool restores the
+    /// previous default if it is still shard 0. Default: false (the pool leaves the process-wide default alone).
+    /// </summary>
+    public bool SetAsDefault { get; set; }
+
+    internal LocalExecutorPoolOptions Clone() => (LocalExecutorPoolOptions)MemberwiseClone();
+}

@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.Channels;
+using Xunit;
+using static ThreadPerCore.Tests.Channels.ExecutorExtensions;
+
+namespace ThreadPerCore.Tests.Channels;
+
+public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
+{
+    private readonly LocalExecutor _executor = new(new LocalExecutorOptions { Name = "local-channel" });
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _executor.DisposeAsync();
+
+    public void Dispose() => _executor.Dispose();
+
+    [Fact]
+    public void Using_it_off_the_owner_thread_is_refused_naming_the_thread()
+    {
+        var channel = new LocalChannel<int>(_executor, 4);
+
+        Action send = () => channel.TrySend(1);
+
+        send.Should().Throw<InvalidOperationException>()
+            .WithMessage($"*executor 'local-channel'*thread {Environment.CurrentManagedThreadId}*");
+        FluentActions.Invoking(() => channel.TryReceive(out _)).Should().Throw<InvalidOperationException>();
+        FluentActions.Invoking(() => channel.Close()).Should().Throw<InvalidOperationException>();
+        FluentActions.Invoking(() => new LocalChannel<int>(4)).Should().Throw<InvalidOperationException>().WithMessage("*executor*");
+    }
+
+    [Fact]
+    public async Task Many_producers_and_consumers_on_one_executor_lose_nothing_and_keep_each_producers_order()
+    {
+        const int producers = 4;
+        const int perProducer = 5000;
+        List<(int Producer, int Seq)>[] byConsumer = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<(int, int)>(3);
+            var sends = Enumerable.Range(0, producers).Select(p => ProduceAsync(channel, p, perProducer)).ToArray();
+            var receives = Enumerable.Range(0, 3).Select(_ => ConsumeAsync(channel)).ToArray();
+            await Task.WhenAll(sends);
+            channel.Close();
+            return await Task.WhenAll(receives);
+        });
+
+        var all = byConsumer.SelectMany(items => items).ToList();
+        all.Should().HaveCount(producers * perProducer);
+        all.Should().OnlyHaveUniqueItems();
+        foreach (List<(int Producer, int Seq)> items in byConsumer)
+        {
+            foreach (IGrouping<int, (int Producer, int Seq)> fromOne in items.GroupBy(i => i.Producer))
+            {
+                fromOne.Select(i => i.Seq).Should().BeInAscendingOrder("each producer's items stay in order");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_send_into_a_full_channel_waits_for_a_receive_and_waiters_are_served_in_order()
+    {
+        List<string> log = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            var order = new List<string>();
+            channel.TrySend(0).Should().BeTrue();
+            ValueTask first = channel.SendAsync(1);
+            ValueTask second = channel.SendAsync(2);
+            first.IsCompleted.Should().BeFalse();
+            second.IsCompleted.Should().BeFalse();
+
+            Task a = Watch(first, "send 1 done", order);
+            Task b = Watch(second, "send 2 done", order);
+            order.Add($"got {await channel.ReceiveAsync()}");
+            await a;
+            order.Add($"got {await channel.ReceiveAsync()}");
+            await b;
+            order.Add($"got {await channel.ReceiveAsync()}");
+            return order;
+        });
+
+        log.Should().Equal("got 0", "send 1 done", "got 1", "send 2 done", "got 2");
+    }
+
+    [Fact]
+    public async Task Close_fails_waiting_senders_and_receivers_and_receivers_drain_first()
+    {
+        (Type sendFailure, Type receiveFailure, List<int> drained) = await _executor.RunAsync(async () =>
+        {
+            var full = new LocalChannel<int>(2);
+            full.TrySend(1);
+            full.TrySend(2);
+            ValueTask waitingSend = full.SendAsync(3);
+            full.Close().Should().BeTrue();
+            Exception? sendError = await Record(waitingSend.AsTask());
+            List<int> items = [];
+            await foreach (int item in full.ReadAllAsync())
+            {
+                items.Add(item);
+            }
+
+            var empty = new LocalChannel<int>(2);
+            ValueTask<int> waitingReceive = empty.ReceiveAsync();
+            empty.Close();
+            Exception? receiveError = await Record(waitingReceive.AsTask());
+            full.TrySend(4).Should().BeFalse();
+            (await Record(full.SendAsync(4).AsTask())).Should().BeOfType<ChannelClosedException>();
+            return (sendError!.GetType(), receiveError!.GetType(), items);
+        });
+
+        sendFailure.Should().Be<ChannelClosedException>();
+        receiveFailure.Should().Be<ChannelClosedException>();
+        drained.Should().Equal(1, 2);
+    }
+
+    [Fact]
+    public async Task A_cancel_from_another_thread_withdraws_the_wait_on_the_owner()
+    {
+        using var cts = new CancellationTokenSource();
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalChannel<int>? channelSeen = null;
+        Task<(Type, int, bool)> run = _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channelSeen = channel;
+            ValueTask<int> receive = channel.ReceiveAsync(cts.Token);
+            waiting.SetResult();
+            Exception? error = await Record(receive.AsTask());
+            channel.TrySend(5).Should().BeTrue("the cancelled receiver no longer takes items");
+            return (error!.GetType(), channel.Count, _executor.IsOwnerThread);
+        });
+
+        await waiting.Task.WaitAsync(Bound);
+        await cts.CancelAsync();
+
+        (Type error, int count, bool onOwner) = await run;
+        error.Should().Be<OperationCanceledException>();
+        count.Should().Be(1);
+        onOwner.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_cancelled_local_task_waiting_to_receive_does_not_swallow_an_item()
+    {
+        int received = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            doomed.IsCompleted.Should().BeFalse();
+            doomed.Cancel();
+            doomed.IsCanceled.Should().BeTrue();
+
+            channel.TrySend(7).Should().BeTrue();
+            channel.Count.Should().Be(1, "the item went into the channel, not to the cancelled receiver");
+            return await channel.ReceiveAsync();
+        });
+
+        received.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task A_cancelled_local_task_waiting_to_send_sends_nothing()
+    {
+        int[] received = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask doomed = SendOnceAsync(channel, 2);
+            doomed.Cancel();
+            return new[] { await channel.ReceiveAsync(), channel.TrySend(3) ? await channel.ReceiveAsync() : -1, channel.Count };
+        });
+
+        received.Should().Equal(1, 3, 0);
+    }
+
+    [Fact]
+    public async Task Local_task_ping_pong_through_local_channels_allocates_nothing_once_warm()
+    {
+        long allocated = await _executor.Start(() => PingPongAsync(1_000, 20_000)).AsTask().WaitAsync(Bound);
+        allocated.Should().BeLessThan(2_000, "pooled waits and wake-by-ref allocate nothing per message");
+    }
+
+    private static async LocalTask<long> PingPongAsync(int warmup, int measured)
+    {
+        var ping = new LocalChannel<int>(1);
+        var pong = new LocalChannel<int>(1);
+        LocalTask echo = EchoAsync(ping, pong, warmup + measured);
+        for (int i = 0; i < warmup; i++)
+        {
+            await ping.SendAsync(i);
+            await pong.ReceiveAsync();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < measured; i++)
+        {
+            await ping.SendAsync(i);
+            if (await pong.ReceiveAsync() != i)
+            {
+                throw new InvalidOperationException("out of order");
+            }
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        await echo;
+        return allocated;
+    }
+
+    private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel) => await channel.ReceiveAsync();
+
+    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
+
+    private static async LocalTask EchoAsync(LocalChannel<int> ping, LocalChannel<int> pong, int rounds)
+    {
+        for (int i = 0; i < rounds; i++)
+        {
+            await pong.SendAsync(await ping.ReceiveAsync());
+        }
+    }
+
+    private static async Task ProduceAsync(LocalChannel<(int, int)> channel, int producer, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await channel.SendAsync((producer, i));
+            if (i % 7 == 0)
+            {
+                await Task.Yield();
+            }
+        }
+    }
+
+    private static async Task<List<(int, int)>> ConsumeAsync(LocalChannel<(int, int)> channel)
+    {
+        var items = new List<(int, int)>();
+        await foreach ((int, int) item in channel.ReadAllAsync())
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    private static async Task Watch(ValueTask operation, string label, List<string> order)
+    {
+        await operation;
+        order.Add(label);
+    }
+
+    private static async Task<Exception?> Record(Task operation)
+    {
+        try
+        {
+            await operation;
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+}

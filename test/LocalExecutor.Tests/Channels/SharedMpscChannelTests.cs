@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.Channels;
+using Xunit;
+using static ThreadPerCore.Tests.Channels.ExecutorExtensions;
+
+namespace ThreadPerCore.Tests.Channels;
+
+public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
+{
+    private readonly LocalExecutorPool _pool = new(PoolPlacement.Unbound(3));
+
+    private LocalExecutor Consumer => _pool[0];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _pool.DisposeAsync();
+
+    public void Dispose() => _pool.Dispose();
+
+    [Fact]
+    public async Task Items_from_many_producers_all_arrive_once_and_in_each_producers_order()
+    {
+        const int perProducer = 100_000;
+        var channel = new SharedMpscChannel<(int Producer, int Seq)>(64);
+
+        Task[] producers =
+        [
+            _pool[1].RunAsync(() => ProduceAsync(channel, 1, perProducer)),
+            _pool[2].RunAsync(() => ProduceAsync(channel, 2, perProducer)),
+            Task.Run(() => ProduceAsync(channel, 3, perProducer)), // a thread-pool producer too
+        ];
+        Task closing = Task.WhenAll(producers).ContinueWith(_ => channel.Close(), TaskScheduler.Default);
+
+        (int total, bool ordered) = await Consumer.Spawn(async Task<(int, bool)> () =>
+        {
+            int[] next = new int[4];
+            bool inOrder = true;
+            int count = 0;
+            await foreach ((int producer, int seq) in channel.ReadAllAsync())
+            {
+                inOrder &= seq == next[producer]++;
+                count++;
+            }
+
+            return (count, inOrder);
+        }).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        await closing.WaitAsync(Bound);
+        ordered.Should().BeTrue("each producer's items arrive in the order it sent them, none lost or doubled");
+        total.Should().Be(3 * perProducer);
+    }
+
+    [Fact]
+    public async Task Sends_into_a_full_channel_wait_until_the_consumer_makes_room()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        channel.TrySend(3).Should().BeFalse();
+
+        Task third = _pool[1].RunAsync(async () => await channel.SendAsync(3));
+        Task fourth = _pool[2].RunAsync(async () => await channel.SendAsync(4));
+        Until(() => channel.WaitingSenders >= 2, "both sends wait for room");
+        third.IsCompleted.Should().BeFalse();
+        fourth.IsCompleted.Should().BeFalse();
+
+        List<int> received = await Consumer.RunAsync(async () =>
+        {
+            var items = new List<int>();
+            for (int i = 0; i < 4; i++)
+            {
+                items.Add(await channel.ReceiveAsync());
+            }
+
+            return items;
+        });
+
+        await Task.WhenAll(third, fourth).WaitAsync(Bound);
+        received.Take(2).Should().Equal(1, 2);
+        received.Skip(2).Should().BeEquivalentTo([3, 4]);
+    }
+
+    [Fact]
+    public async Task Closing_fails_waiting_senders_and_the_receiver_drains_then_ends()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1);
+        channel.TrySend(2);
+        Task<Exception?> waitingSend = _pool[1].RunAsync(async () =>
+        {
+            try
+            {
+                await channel.SendAsync(3);
+                return (Exception?)null;
+            }
+            catch (ChannelClosedException exception)
+            {
+                return exception;
+            }
+        });
+        Until(() => channel.WaitingSenders >= 1, "the send waits");
+
+        channel.Close().Should().BeTrue();
+
+        (await waitingSend).Should().BeOfType<ChannelClosedException>();
+        channel.TrySend(9).Should().BeFalse();
+        List<int> drained = await Consumer.RunAsync(async () =>
+        {
+            var items = new List<int>();
+            await foreach (int item in channel.ReadAllAsync())
+            {
+                items.Add(item);
+            }
+
+            return items;
+        });
+        drained.Should().Equal(1, 2);
+    }
+
+    [Fact]
+    public async Task Closing_wakes_a_waiting_receiver()
+    {
+        var channel = new SharedMpscChannel<int>(4);
+        Task<Type> receiving = Consumer.RunAsync(async () =>
+        {
+            try
+            {
+                await channel.ReceiveAsync();
+                return typeof(void);
+            }
+            catch (ChannelClosedException exception)
+            {
+                return exception.GetType();
+            }
+        });
+
+        Until(() => channel.IsReceiverWaiting, "the receive waits");
+        channel.Close();
+
+        (await receiving).Should().Be<ChannelClosedException>();
+    }
+
+    [Fact]
+    public async Task A_cancelled_send_sends_nothing_and_others_go_on()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1);
+        channel.TrySend(2);
+        using var cts = new CancellationTokenSource();
+        Task<bool> cancelled = _pool[1].RunAsync(async () =>
+        {
+            try
+            {
+                await channel.SendAsync(3, cts.Token);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                return _pool[1].IsOwnerThread;
+            }
+        });
+        Until(() => channel.WaitingSenders >= 1, "the send waits");
+
+        await cts.CancelAsync();
+
+        (await cancelled).Should().BeTrue();
+        int[] items = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+        items.Should().Equal(1, 2);
+        channel.TrySend(4).Should().BeTrue();
+        channel.Count.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_receiving_side_is_bound_to_one_executor()
+    {
+        var channel = new SharedMpscChannel<int>(4);
+        channel.TrySend(1);
+        await Consumer.RunAsync(async () => await channel.ReceiveAsync());
+
+        Func<Task> elsewhere = () => _pool[1].RunAsync(async () => await channel.ReceiveAsync());
+
+        (await elsewhere.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain(Consumer.Name);
+    }
+
+    private static async Task ProduceAsync(SharedMpscChannel<(int, int)> channel, int producer, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (!channel.TrySend((producer, i)))
+            {
+                await channel.SendAsync((producer, i));
+            }
+        }
+    }
+}

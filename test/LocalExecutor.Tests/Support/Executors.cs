@@ -1,0 +1,31 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore.Tests;
+
+/// <summary>Starting executors for tests and running code on them.</summary>
+internal static class Executors
+{
+    public static LocalExecutor Start(string name, Placement? placement = null, UnhandledExceptionPolicy policy = UnhandledExceptionPolicy.Continue) =>
+        new(new LocalExecutorOptions { Name = name, Placement = placement ?? Placement.Unbound, UnhandledExceptionPolicy = policy });
+
+    /// <summary>Runs <paramref name="action"/> on the executor thread and waits (bounded) for it.</summary>
+    public static Task OnExecutor(this LocalExecutor executor, Action action) =>
+        executor.Spawn(action).Within($"work on {executor.Name}");
+
+    /// <summary>Runs <paramref name="func"/> on the executor thread and waits (bounded) for its result.</summary>
+    public static Task<T> OnExecutor<T>(this LocalExecutor executor, Func<T> func) =>
+        executor.Spawn(func).Within($"work on {executor.Name}");
+
+    /// <summary>
+    /// Completes once everything queued on the executor before this call has run: the run queue is FIFO, so a
+    /// marker queued now runs after them.
+    /// </summary>
+    public static Task Drain(this LocalExecutor executor) => executor.Spawn(() => { }).Within($"{executor.Name} to drain");
+
+    /// <summary>Where the current code runs: the executor thread's identity, for assertions.</summary>
+    public static int ThreadId => Environment.CurrentManagedThreadId;
+
+    public static bool IsOn(LocalExecutor executor) => Thread.CurrentThread == executor.Thread;
+}
