@@ -56,7 +56,8 @@ internal static class Program
         string startLoad = LoadAverage();
         DateTime started = DateTime.UtcNow;
         Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToArray();
-        RunConditions.Write(resultsDir, quick ? "quick" : "full", started, DateTime.UtcNow, startLoad, LoadAverage());
+        string filter = string.Join(' ', rest.SkipWhile(a => a != "--filter").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)));
+        RunConditions.Write(resultsDir, quick ? "quick" : "full", filter, started, DateTime.UtcNow, startLoad, LoadAverage());
         if (summaries.Length == 0 || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)))
         {
             Console.Error.WriteLine("Some benchmarks failed; see the log above.");

@@ -14,7 +14,7 @@ internal static class SpawnAllocation
     public static long MeasureBytes()
     {
         using var executor = new LocalExecutor();
-        return executor.Spawn(() => Probe(executor)).AsTask().GetAwaiter().GetResult();
+        return executor.Start(() => Probe(executor)).AsTask().GetAwaiter().GetResult();
     }
 
     private static async LocalTask<long> Probe(LocalExecutor executor)

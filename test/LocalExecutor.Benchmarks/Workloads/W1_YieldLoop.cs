@@ -58,7 +58,7 @@ public class W1_YieldLoop
     /// <summary><c>async LocalTask&lt;int&gt;</c>: the state machine is the raw task; a yield re-queues it in place.</summary>
     [Benchmark(OperationsPerInvoke = Yields)]
     public int Local_LocalTask() =>
-        Check.Equal(_peers.Executor.Spawn(() => YieldLoops.LocalLoop(Yields)).AsTask().GetAwaiter().GetResult(), Yields, nameof(Local_LocalTask));
+        Check.Equal(_peers.Executor.Start(() => YieldLoops.LocalLoop(Yields)).AsTask().GetAwaiter().GetResult(), Yields, nameof(Local_LocalTask));
 
     /// <summary>A <c>Task&lt;int&gt;</c> method decorated with <c>[AsyncMethodBuilder(typeof(PinnedTaskMethodBuilder&lt;&gt;))]</c>.</summary>
     [Benchmark(OperationsPerInvoke = Yields)]

@@ -56,7 +56,7 @@ public class W2_ManyTasks
 
     [Benchmark(OperationsPerInvoke = TotalYields)]
     public int Local_LocalTask() =>
-        Check.Equal(_peers.Executor.Spawn(() => ManyTasks.LocalRoot(_localTasks)).AsTask().GetAwaiter().GetResult(), TotalYields, nameof(Local_LocalTask));
+        Check.Equal(_peers.Executor.Start(() => ManyTasks.LocalRoot(_localTasks)).AsTask().GetAwaiter().GetResult(), TotalYields, nameof(Local_LocalTask));
 
     [Benchmark(OperationsPerInvoke = TotalYields)]
     public int Local_PinnedTask()

@@ -70,7 +70,7 @@ public class W3_SpawnJoin
     /// <summary><c>executor.Spawn(static s =&gt; ..., state)</c> from a root <c>async LocalTask</c> on the executor.</summary>
     [Benchmark(OperationsPerInvoke = Items)]
     public int Local_Spawn() =>
-        Check.Equal(_peers.Executor.Spawn(() => SpawnJoin.LocalRoot(_peers.Executor, _localBatch)).AsTask().GetAwaiter().GetResult(), Items, nameof(Local_Spawn));
+        Check.Equal(_peers.Executor.Start(() => SpawnJoin.LocalRoot(_peers.Executor, _localBatch)).AsTask().GetAwaiter().GetResult(), Items, nameof(Local_Spawn));
 
     /// <summary>The state every item reads; a class so StartNew's object state does not box.</summary>
     internal sealed class Payload

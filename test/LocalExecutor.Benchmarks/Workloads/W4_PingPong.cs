@@ -77,13 +77,13 @@ public class W4_PingPong
 
     /// <summary><c>async LocalTask</c> on the executor: the wake is the raw task's waker.</summary>
     [Benchmark(OperationsPerInvoke = RoundTrips)]
-    public int Local_LocalTask() => Drive(nameof(Local_LocalTask), _peers.Executor.Spawn(LocalResponder).AsTask());
+    public int Local_LocalTask() => Drive(nameof(Local_LocalTask), _peers.Executor.Start(LocalResponder).AsTask());
 
     [Benchmark(OperationsPerInvoke = RoundTrips)]
     public int Local_SyncContext_Spin() => Drive(nameof(Local_SyncContext_Spin), _spinning.Spawn(Responder).AsTask());
 
     [Benchmark(OperationsPerInvoke = RoundTrips)]
-    public int Local_LocalTask_Spin() => Drive(nameof(Local_LocalTask_Spin), _spinning.Spawn(LocalResponder).AsTask());
+    public int Local_LocalTask_Spin() => Drive(nameof(Local_LocalTask_Spin), _spinning.Start(LocalResponder).AsTask());
 
     private int Drive(string method, Task<int> responder)
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ThreadPerCore.Channels;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using ThreadPerCore.Benchmarks.Infrastructure;
@@ -12,9 +13,9 @@ namespace ThreadPerCore.Benchmarks.Workloads;
 /// The thread-pool row is the same channel between two pool tasks, for reference.
 /// </summary>
 /// <remarks>
-/// LocalExecutor's own channel (issue 3, branch <c>pool</c>) was not on main when this was written. When it lands,
-/// add one method here, e.g. <c>Local_LocalChannel()</c>, that runs <see cref="LocalProduce"/>/<see cref="LocalConsume"/>
-/// -shaped loops over it on <c>_producer</c>/<c>_consumer</c>, and the chart and table pick it up by name.
+/// LocalExecutor's own cross-core channel is <see cref="SharedChannel{T}"/> (issue 3): a lock-free single-producer,
+/// single-consumer ring that wakes the other side only when it really waits. The target compares it with the
+/// System.Threading.Channels row of the same door (<c>async LocalTask</c>) on the same two executors.
 /// </remarks>
 [MemoryDiagnoser]
 [BenchmarkCategory("W5")]
@@ -72,8 +73,8 @@ public class W5_CrossCore
     public long Local_LocalTask_SystemChannel()
     {
         Channel<int> channel = NewSystemChannel();
-        Task<long> consumer = _consumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
-        Task<int> producer = _producer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        Task<long> consumer = _consumer.Start(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _producer.Start(() => LocalProduce(channel.Writer)).AsTask();
         return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel));
     }
 
@@ -85,8 +86,8 @@ public class W5_CrossCore
     public long Local_LocalTask_SystemChannel_Spin()
     {
         Channel<int> channel = NewSystemChannel();
-        Task<long> consumer = _spinningConsumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
-        Task<int> producer = _spinningProducer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        Task<long> consumer = _spinningConsumer.Start(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _spinningProducer.Start(() => LocalProduce(channel.Writer)).AsTask();
         return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel_Spin));
     }
 
@@ -99,9 +100,58 @@ public class W5_CrossCore
     public long Local_LocalTask_SystemChannel_SameCore()
     {
         Channel<int> channel = NewSystemChannel();
-        Task<long> consumer = _consumer.Spawn(() => LocalConsume(channel.Reader)).AsTask();
-        Task<int> producer = _consumer.Spawn(() => LocalProduce(channel.Writer)).AsTask();
+        Task<long> consumer = _consumer.Start(() => LocalConsume(channel.Reader)).AsTask();
+        Task<int> producer = _consumer.Start(() => LocalProduce(channel.Writer)).AsTask();
         return Finish(producer, consumer, nameof(Local_LocalTask_SystemChannel_SameCore));
+    }
+
+    /// <summary>LocalExecutor's <see cref="SharedChannel{T}"/> with the same capacity, <c>async LocalTask</c> loops.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_SharedChannel()
+    {
+        var channel = new SharedChannel<int>(Capacity);
+        Task<long> consumer = _consumer.Start(() => SharedConsume(channel)).AsTask();
+        Task<int> producer = _producer.Start(() => SharedProduce(channel)).AsTask();
+        return Finish(producer, consumer, nameof(Local_SharedChannel));
+    }
+
+    /// <summary>The same with the 50 µs spin on both executors.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long Local_SharedChannel_Spin()
+    {
+        var channel = new SharedChannel<int>(Capacity);
+        Task<long> consumer = _spinningConsumer.Start(() => SharedConsume(channel)).AsTask();
+        Task<int> producer = _spinningProducer.Start(() => SharedProduce(channel)).AsTask();
+        return Finish(producer, consumer, nameof(Local_SharedChannel_Spin));
+    }
+
+    private static async LocalTask<int> SharedProduce(SharedChannel<int> channel)
+    {
+        for (int i = 0; i < Messages; i++)
+        {
+            if (!channel.TrySend(i))
+            {
+                await channel.SendAsync(i);
+            }
+        }
+
+        channel.Close();
+        return Messages;
+    }
+
+    private static async LocalTask<long> SharedConsume(SharedChannel<int> channel)
+    {
+        long sum = 0;
+        int count = 0;
+        while (count < Messages)
+        {
+            int value = channel.TryReceive(out int ready) ? ready : await channel.ReceiveAsync();
+            sum += value;
+            count++;
+        }
+
+        Check.Equal(count, Messages, "messages received");
+        return sum;
     }
 
     private static Channel<int> NewSystemChannel() => Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
