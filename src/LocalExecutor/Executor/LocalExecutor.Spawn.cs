@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
@@ -56,6 +57,7 @@ public sealed partial class LocalExecutor
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="body">The async body.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T> and LocalTask<T> alike: it means this one
     public LocalTask<T> Spawn<T>(Func<Task<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -65,6 +67,7 @@ public sealed partial class LocalExecutor
     /// <summary>Calls the async <paramref name="body"/> on this executor. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
     /// <param name="body">The async body.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task and LocalTask alike: it means this one
     public LocalTask Spawn(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -78,7 +81,8 @@ public sealed partial class LocalExecutor
     /// <summary>
     /// Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts on this executor
     /// (wherever the caller is, another executor included). The method's task is itself the raw task: nothing more is
-    /// allocated. Named apart from <c>Spawn</c> because an async lambda converts to both task types.
+    /// allocated. <c>Spawn(() =&gt; MethodAsync())</c> does the same; <c>Start</c> says it even for an async lambda, which
+    /// <c>Spawn</c> reads as a <see cref="Task{TResult}"/> body.
     /// </summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>; code before the call runs on the
@@ -89,6 +93,15 @@ public sealed partial class LocalExecutor
         ArgumentNullException.ThrowIfNull(body);
         return StartLocalTaskBody(SpawnTarget, body);
     }
+
+    /// <summary>
+    /// Starts a method returning <see cref="LocalTask{T}"/> on this executor; the same as
+    /// <see cref="Start{T}(Func{LocalTask{T}})"/>, so that <c>Spawn(() =&gt; MethodAsync())</c> means what it says.
+    /// </summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>.</param>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask<T> Spawn<T>(Func<LocalTask<T>> body) => Start(body);
 
     private LocalTask<T> StartLocalTaskBody<T>(TaskQueue queue, Func<LocalTask<T>> body)
     {

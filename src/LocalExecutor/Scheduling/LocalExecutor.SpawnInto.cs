@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
@@ -64,6 +65,7 @@ public sealed partial class LocalExecutor
     /// <returns>The task.</returns>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T> and LocalTask<T> alike: it means this one
     public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<Task<T>> body)
     {
         TaskQueue target = ResolveQueue(queue);
@@ -77,6 +79,7 @@ public sealed partial class LocalExecutor
     /// <returns>The task.</returns>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task and LocalTask alike: it means this one
     public LocalTask Spawn(TaskQueueHandle queue, Func<Task> body)
     {
         TaskQueue target = ResolveQueue(queue);
@@ -103,6 +106,16 @@ public sealed partial class LocalExecutor
         ArgumentNullException.ThrowIfNull(body);
         return StartLocalTaskBody(target, body);
     }
+
+    /// <summary>Starts a method returning <see cref="LocalTask{T}"/> in the task queue <paramref name="queue"/>; the same as
+    /// <see cref="Start{T}(TaskQueueHandle, Func{LocalTask{T}})"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>.</param>
+    /// <returns>The method's task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<LocalTask<T>> body) => Start(queue, body);
 
     /// <summary>Queues <paramref name="callback"/> to run in the task queue <paramref name="queue"/>, fire and forget.</summary>
     /// <param name="queue">The task queue.</param>

@@ -80,6 +80,21 @@ public sealed class MethodBuilderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Spawn_of_a_LocalTask_method_starts_it_as_the_raw_task_and_an_async_lambda_as_a_Task_body()
+    {
+        await using LocalExecutor other = Executors.Start("other");
+        LocalTask<Thread> method = _executor.Spawn(() => WhereAmILocal());
+        LocalTask<int> lambda = _executor.Spawn(async () =>
+        {
+            await Task.Yield();
+            return Environment.CurrentManagedThreadId;
+        });
+
+        (await method.Within("the LocalTask method")).Should().BeSameAs(_executor.Thread);
+        (await lambda.Within("the async lambda")).Should().Be(_executor.Thread.ManagedThreadId);
+    }
+
+    [Fact]
     public void Without_any_executor_the_call_fails_clearly()
     {
         LocalExecutor? saved = LocalExecutor.Default;
