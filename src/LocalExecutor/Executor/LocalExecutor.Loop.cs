@@ -45,6 +45,7 @@ public sealed partial class LocalExecutor
 
     private void RunLoop()
     {
+        CaptureLoopRawContext();
         while (Volatile.Read(ref _lifecycle) == Running)
         {
             // Reset before draining: a producer publishes its item before it raises the flag, so a raise that this
@@ -302,7 +303,23 @@ public sealed partial class LocalExecutor
         }
 
         // Work may leave AsyncLocal values or another synchronization context on the thread; the next item must not
-        // inherit them.
+        // inherit them. The fields are read off the executor's own thread: two thread-local lookups per item saved.
+        if (ThreadContextFields.Available && _loopRawContextKnown)
+        {
+            Thread thread = _thread;
+            if (ThreadContextFields.ExecutionContext(thread) != _loopRawContext)
+            {
+                ExecutionContext.Restore(LoopContext!);
+            }
+
+            if (ThreadContextFields.SynchronizationContext(thread) != queue.SynchronizationContext)
+            {
+                System.Threading.SynchronizationContext.SetSynchronizationContext(queue.SynchronizationContext);
+            }
+
+            return;
+        }
+
         if (ExecutionContext.Capture() != LoopContext)
         {
             ExecutionContext.Restore(LoopContext!);
@@ -311,6 +328,25 @@ public sealed partial class LocalExecutor
         if (System.Threading.SynchronizationContext.Current != queue.SynchronizationContext)
         {
             System.Threading.SynchronizationContext.SetSynchronizationContext(queue.SynchronizationContext);
+        }
+    }
+
+    /// <summary>The loop thread's raw execution context field while it runs under <see cref="LoopContext"/>: what
+    /// <see cref="ExecutionContext.Restore"/> of the loop's context leaves there (null for the default context).</summary>
+    private ExecutionContext? _loopRawContext;
+
+    /// <summary>False until <see cref="CaptureLoopRawContext"/> ran, and for a loop started with flow suppressed (no
+    /// <see cref="LoopContext"/>): then the checks use the public properties.</summary>
+    private bool _loopRawContextKnown;
+
+    /// <summary>Records <see cref="_loopRawContext"/>; on the owner thread, before the first item.</summary>
+    private void CaptureLoopRawContext()
+    {
+        if (ThreadContextFields.Available && LoopContext is not null)
+        {
+            ExecutionContext.Restore(LoopContext);
+            _loopRawContext = ThreadContextFields.ExecutionContext(_thread);
+            _loopRawContextKnown = true;
         }
     }
 

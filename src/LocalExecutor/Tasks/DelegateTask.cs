@@ -13,6 +13,7 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
     {
         _work = work;
         _argument = argument;
+        _state = TaskState.RunsOnce; // its one poll always completes it (result, exception, or cancel by itself)
     }
 
     private protected override void Poll()

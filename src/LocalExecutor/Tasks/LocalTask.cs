@@ -97,7 +97,7 @@ public abstract partial class LocalTask
             return;
         }
 
-        if ((state & TaskState.Tracked) == 0)
+        if ((state & (TaskState.Tracked | TaskState.RunsOnce)) == 0)
         {
             state |= TaskState.Tracked;
             _queue.Executor.LiveTasks.Add(this);
@@ -124,7 +124,11 @@ public abstract partial class LocalTask
         else if ((state & TaskState.Completed) != 0)
         {
             _state = state & ~(TaskState.Running | TaskState.Scheduled);
-            _queue.Executor.LiveTasks.Remove(this);
+            if ((state & TaskState.Tracked) != 0)
+            {
+                _queue.Executor.LiveTasks.Remove(this);
+            }
+
             PublishCompletion();
         }
         else if ((state & TaskState.Scheduled) != 0)

@@ -25,6 +25,11 @@ internal static class TaskState
     /// which shutdown cancels whatever never finished.</summary>
     public const int Tracked = 1 << 4;
 
+    /// <summary>The task finishes in its first poll (a spawned delegate), so it never enters the live list: until that
+    /// poll it sits in a queue, where shutdown cancels it, and after it the task is done. Saves the list's link writes
+    /// (and their GC write barriers) on every spawn.</summary>
+    public const int RunsOnce = 1 << 5;
+
     /// <summary>Completed or closed: the task will never be polled again.</summary>
     public const int Finished = Completed | Closed;
 }
