@@ -8,7 +8,7 @@ using System.Threading.Tasks.Sources;
 namespace ThreadPerCore.Channels;
 
 // The consumer side: only the consumer writes HeadPosition/TailCache and publishes HeadWord.
-public sealed partial class SharedChannel<T>
+public sealed partial class SharedChannel<T> : IReceiveSide<T>
 {
     /// <summary>Receives an item if one is there, without waiting.</summary>
     /// <param name="item">The item, or default.</param>
@@ -152,86 +152,20 @@ public sealed partial class SharedChannel<T>
 
     private bool TryStopWaitingForItem() => TryClearWaiting(ref _indices.TailWord);
 
-    /// <summary>The reusable wait of the consumer. The item is taken when the consumer resumes (in <see cref="GetResult"/>),
-    /// on its own side: the producer only announces it.</summary>
-    private sealed class ReceiveOperation(SharedChannel<T> channel) : ChannelOperation, IValueTaskSource<T>
+    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive()
     {
-        private int _cancelRequested;
-        private bool _canceled;
-
-        public new void Begin(CancellationToken cancellationToken)
+        long word = Volatile.Read(ref _indices.TailWord);
+        if ((word >> SpscIndices.FlagBits) != _indices.HeadPosition)
         {
-            _canceled = false;
-            _cancelRequested = 0;
-            base.Begin(cancellationToken);
+            return ValueTaskSourceStatus.Succeeded;
         }
 
-        public ValueTaskSourceStatus GetStatus(short token)
-        {
-            ValidateToken(token);
-            if (_canceled)
-            {
-                return ValueTaskSourceStatus.Canceled;
-            }
-
-            long word = Volatile.Read(ref channel._indices.TailWord);
-            if ((word >> SpscIndices.FlagBits) != channel._indices.HeadPosition)
-            {
-                return ValueTaskSourceStatus.Succeeded;
-            }
-
-            return (word & SpscIndices.ClosedBit) != 0 ? ValueTaskSourceStatus.Faulted : ValueTaskSourceStatus.Pending;
-        }
-
-        public T GetResult(short token)
-        {
-            ValidateToken(token);
-            if (_canceled)
-            {
-                CancellationToken cancellationToken = CancellationToken;
-                Release();
-                throw new OperationCanceledException(cancellationToken);
-            }
-
-            if (channel.TryReceiveCore(out T item))
-            {
-                Release();
-                return item;
-            }
-
-            if (channel.IsClosed)
-            {
-                Release();
-                throw new ChannelClosedException();
-            }
-
-            throw new InvalidOperationException("The receive has not completed yet; await it instead.");
-        }
-
-        protected override void Arm()
-        {
-            RegisterCancellation();
-            if (!channel.TryWaitForItem())
-            {
-                Signal();
-                return;
-            }
-
-            if (Volatile.Read(ref _cancelRequested) != 0 && channel.TryStopWaitingForItem())
-            {
-                _canceled = true;
-                Signal();
-            }
-        }
-
-        protected override void OnCancellationRequested()
-        {
-            Volatile.Write(ref _cancelRequested, 1);
-            if (channel.TryStopWaitingForItem())
-            {
-                _canceled = true;
-                Signal();
-            }
-        }
+        return (word & SpscIndices.ClosedBit) != 0 ? ValueTaskSourceStatus.Faulted : ValueTaskSourceStatus.Pending;
     }
+
+    bool IReceiveSide<T>.TryReceiveCore(out T item) => TryReceiveCore(out item);
+
+    bool IReceiveSide<T>.TryWaitForItem() => TryWaitForItem();
+
+    bool IReceiveSide<T>.TryStopWaitingForItem() => TryStopWaitingForItem();
 }

@@ -37,7 +37,7 @@ public sealed partial class SharedChannel<T>
     private readonly T[] _buffer;
     private readonly int _mask;
     private readonly int _capacity;
-    private readonly ReceiveOperation _receive;
+    private readonly ReceiveOperation<T> _receive;
     private readonly SendOperation _send;
     private object? _senderBinding;
     private object? _receiverBinding;
@@ -54,7 +54,7 @@ public sealed partial class SharedChannel<T>
         _capacity = capacity;
         _buffer = new T[BitOperations.RoundUpToPowerOf2((uint)capacity)];
         _mask = _buffer.Length - 1;
-        _receive = new ReceiveOperation(this);
+        _receive = new ReceiveOperation<T>(this);
         _send = new SendOperation(this);
     }
 

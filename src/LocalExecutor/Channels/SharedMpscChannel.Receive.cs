@@ -8,7 +8,7 @@ using System.Threading.Tasks.Sources;
 namespace ThreadPerCore.Channels;
 
 // The consumer side: one consumer, bound to the executor that first receives.
-public sealed partial class SharedMpscChannel<T>
+public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
 {
     /// <summary>Receives an item if one is there, without waiting.</summary>
     /// <param name="item">The item, or default.</param>
@@ -133,92 +133,20 @@ public sealed partial class SharedMpscChannel<T>
             $"The receiving side of this SharedMpscChannel is bound to {boundName}; it was used from {currentName} (thread {Environment.CurrentManagedThreadId}). It has a single consumer.");
     }
 
-    /// <summary>The reusable wait of the consumer; the item is taken when it resumes.</summary>
-    private sealed class ReceiveOperation(SharedMpscChannel<T> channel) : ChannelOperation, IValueTaskSource<T>
+    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() =>
+        HasItem() ? ValueTaskSourceStatus.Succeeded
+        : IsClosedAndDrained() ? ValueTaskSourceStatus.Faulted
+        : ValueTaskSourceStatus.Pending;
+
+    bool IReceiveSide<T>.TryReceiveCore(out T item) => TryReceiveCore(out item);
+
+    bool IReceiveSide<T>.TryWaitForItem()
     {
-        private int _cancelRequested;
-        private bool _canceled;
-
-        public new void Begin(CancellationToken cancellationToken)
-        {
-            _canceled = false;
-            _cancelRequested = 0;
-            base.Begin(cancellationToken);
-        }
-
-        public ValueTaskSourceStatus GetStatus(short token)
-        {
-            ValidateToken(token);
-            if (_canceled)
-            {
-                return ValueTaskSourceStatus.Canceled;
-            }
-
-            if (channel.HasItem())
-            {
-                return ValueTaskSourceStatus.Succeeded;
-            }
-
-            return channel.IsClosedAndDrained() ? ValueTaskSourceStatus.Faulted : ValueTaskSourceStatus.Pending;
-        }
-
-        public T GetResult(short token)
-        {
-            ValidateToken(token);
-            if (_canceled)
-            {
-                CancellationToken cancellationToken = CancellationToken;
-                Release();
-                throw new OperationCanceledException(cancellationToken);
-            }
-
-            if (channel.TryReceiveCore(out T item))
-            {
-                Release();
-                return item;
-            }
-
-            if (channel.IsClosedAndDrained())
-            {
-                Release();
-                throw new ChannelClosedException();
-            }
-
-            throw new InvalidOperationException("The receive has not completed yet; await it instead.");
-        }
-
-        protected override void Arm()
-        {
-            RegisterCancellation();
-
-            // Raise the flag with a full fence, then look: a producer publishes with a full fence, then looks at the flag.
-            Interlocked.Exchange(ref channel._positions.ReceiverWaiting, 1);
-            if ((channel.HasItem() || channel.IsClosedAndDrained())
-                && Interlocked.CompareExchange(ref channel._positions.ReceiverWaiting, 0, 1) == 1)
-            {
-                Signal(); // ready already; we took the flag back, so no producer will signal this wait
-                return;
-            }
-
-            if (Volatile.Read(ref _cancelRequested) != 0)
-            {
-                TryCancel();
-            }
-        }
-
-        protected override void OnCancellationRequested()
-        {
-            Volatile.Write(ref _cancelRequested, 1);
-            TryCancel();
-        }
-
-        private void TryCancel()
-        {
-            if (Interlocked.CompareExchange(ref channel._positions.ReceiverWaiting, 0, 1) == 1)
-            {
-                _canceled = true;
-                Signal();
-            }
-        }
+        // Raise the flag with a full fence, then look: a producer publishes with a full fence, then looks at the flag.
+        Interlocked.Exchange(ref _positions.ReceiverWaiting, 1);
+        return !((HasItem() || IsClosedAndDrained())
+            && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1);
     }
+
+    bool IReceiveSide<T>.TryStopWaitingForItem() => Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1;
 }

@@ -36,7 +36,7 @@ public sealed partial class SharedMpscChannel<T>
 
     private readonly Slot[] _slots;
     private readonly int _mask;
-    private readonly ReceiveOperation _receive;
+    private readonly ReceiveOperation<T> _receive;
     private readonly ConcurrentQueue<RoomWait> _roomWaits = new();
     private readonly ConcurrentQueue<RoomWait> _freeRoomWaits = new();
     private object? _receiverBinding;
@@ -57,7 +57,7 @@ public sealed partial class SharedMpscChannel<T>
             _slots[i].Sequence = i; // slot i is free for the producer that claims position i
         }
 
-        _receive = new ReceiveOperation(this);
+        _receive = new ReceiveOperation<T>(this);
     }
 
     /// <summary>The most items the channel holds (the requested capacity rounded up to a power of two).</summary>
