@@ -23,7 +23,7 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Spawn<T>(Func<T> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Func<T>, T>(SpawnTarget, static f => f(), work));
+        return SpawnWork(SpawnTarget, work);
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ public sealed partial class LocalExecutor
     public LocalTask Spawn(Action work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Action, VoidResult>(SpawnTarget, static a => { a(); return default; }, work));
+        return SpawnAction(SpawnTarget, work);
     }
 
     /// <summary>
@@ -61,7 +61,7 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Spawn<T>(Func<Task<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task<T>>, T>(SpawnTarget, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+        return SpawnTaskBody(SpawnTarget, body);
     }
 
     /// <summary>Calls the async <paramref name="body"/> on this executor. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
@@ -71,11 +71,7 @@ public sealed partial class LocalExecutor
     public LocalTask Spawn(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task>, VoidResult>(SpawnTarget, static f => f(), body, static t =>
-        {
-            t.GetAwaiter().GetResult();
-            return default;
-        }));
+        return SpawnTaskBody(SpawnTarget, body);
     }
 
     /// <summary>
@@ -134,6 +130,23 @@ public sealed partial class LocalExecutor
     /// <summary>Where a spawn without a queue goes: the queue running on this executor's thread (as Glommio's
     /// <c>spawn_local</c>), else the default queue.</summary>
     private TaskQueue SpawnTarget => IsOwnerThread && t_currentQueue is { } current ? current : _defaultQueue;
+
+    // The task each kind of body becomes, once for both the queue-less spawns and those into a chosen queue.
+    private LocalTask<T> SpawnWork<T>(TaskQueue queue, Func<T> work) =>
+        Schedule(new DelegateTask<Func<T>, T>(queue, static f => f(), work));
+
+    private LocalTask<VoidResult> SpawnAction(TaskQueue queue, Action work) =>
+        Schedule(new DelegateTask<Action, VoidResult>(queue, static a => { a(); return default; }, work));
+
+    private LocalTask<T> SpawnTaskBody<T>(TaskQueue queue, Func<Task<T>> body) =>
+        Schedule(new TaskBodyTask<Func<Task<T>>, T>(queue, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+
+    private LocalTask<VoidResult> SpawnTaskBody(TaskQueue queue, Func<Task> body) =>
+        Schedule(new TaskBodyTask<Func<Task>, VoidResult>(queue, static f => f(), body, static t =>
+        {
+            t.GetAwaiter().GetResult();
+            return default;
+        }));
 
     private LocalTask<T> Schedule<T>(LocalTask<T> task)
     {

@@ -25,7 +25,7 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Func<T>, T>(target, static f => f(), work));
+        return SpawnWork(target, work);
     }
 
     /// <summary>Runs <paramref name="work"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>.</summary>
@@ -54,7 +54,7 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<Action, VoidResult>(target, static a => { a(); return default; }, work));
+        return SpawnAction(target, work);
     }
 
     /// <summary>Calls the async <paramref name="body"/> in the task queue <paramref name="queue"/>: it and every
@@ -70,7 +70,7 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task<T>>, T>(target, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+        return SpawnTaskBody(target, body);
     }
 
     /// <summary>Calls the async <paramref name="body"/> in the task queue <paramref name="queue"/>.</summary>
@@ -84,11 +84,7 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return Schedule(new TaskBodyTask<Func<Task>, VoidResult>(target, static f => f(), body, static t =>
-        {
-            t.GetAwaiter().GetResult();
-            return default;
-        }));
+        return SpawnTaskBody(target, body);
     }
 
     /// <summary>Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts in the
