@@ -16,7 +16,7 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
     /// <exception cref="InvalidOperationException">The consumer side is bound to another executor.</exception>
     public bool TryReceive(out T item)
     {
-        CheckBinding(ref _receiverBinding, "receiving");
+        CheckBinding(ref _receiverBinding, "receiving side of this SharedChannel");
         return TryReceiveCore(out item);
     }
 
@@ -31,7 +31,7 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
     /// on this channel is still pending.</exception>
     public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        CheckBinding(ref _receiverBinding, "receiving");
+        CheckBinding(ref _receiverBinding, "receiving side of this SharedChannel");
         return TryReceiveCore(out T item) ? new ValueTask<T>(item) : ReceiveSlow(cancellationToken);
     }
 

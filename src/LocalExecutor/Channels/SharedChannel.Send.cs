@@ -22,7 +22,7 @@ public sealed partial class SharedChannel<T>
     /// <exception cref="InvalidOperationException">The producer side is bound to another executor.</exception>
     public bool TrySend(T item)
     {
-        CheckBinding(ref _senderBinding, "sending");
+        CheckBinding(ref _senderBinding, "sending side of this SharedChannel");
         return (!_send.IsPending || TryReclaimAbandonedSend()) && TrySendCore(item) == SendOutcome.Sent;
     }
 
@@ -38,7 +38,7 @@ public sealed partial class SharedChannel<T>
     /// on this channel is still pending.</exception>
     public ValueTask SendAsync(T item, CancellationToken cancellationToken = default)
     {
-        CheckBinding(ref _senderBinding, "sending");
+        CheckBinding(ref _senderBinding, "sending side of this SharedChannel");
         if (_send.IsPending && !TryReclaimAbandonedSend())
         {
             ThrowSendPending(); // the item would overtake the waiting one

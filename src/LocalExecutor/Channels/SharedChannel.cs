@@ -32,8 +32,6 @@ namespace ThreadPerCore.Channels;
 [DebuggerDisplay("Count = {Count}, Capacity = {Capacity}, Closed = {IsClosed}")]
 public sealed partial class SharedChannel<T>
 {
-    private static readonly object s_noExecutor = new();
-
     private readonly T[] _buffer;
     private readonly int _mask;
     private readonly int _capacity;
@@ -157,28 +155,6 @@ public sealed partial class SharedChannel<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CheckBinding(ref object? binding, string side)
-    {
-        object current = (object?)LocalExecutor.Current ?? s_noExecutor;
-        if (!ReferenceEquals(binding, current))
-        {
-            BindOrThrow(ref binding, current, side);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void BindOrThrow(ref object? binding, object current, string side)
-    {
-        object? bound = Interlocked.CompareExchange(ref binding, current, null);
-        if (bound is null || ReferenceEquals(bound, current))
-        {
-            return;
-        }
-
-        string boundName = bound is LocalExecutor boundExecutor ? $"executor '{boundExecutor.Name}'" : "threads outside any executor";
-        string currentName = current is LocalExecutor currentExecutor ? $"executor '{currentExecutor.Name}'" : "a thread outside any executor";
-        throw new InvalidOperationException(
-            $"The {side} side of this SharedChannel is bound to {boundName}; it was used from {currentName} (thread {Environment.CurrentManagedThreadId}). " +
-            "A SharedChannel has one producer and one consumer; use SharedMpscChannel for several producers.");
-    }
+    private static void CheckBinding(ref object? binding, string side) =>
+        ExecutorBinding.Check(ref binding, side, "A SharedChannel has one producer and one consumer; use SharedMpscChannel for several producers.");
 }

@@ -109,29 +109,8 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CheckReceiver()
-    {
-        object current = (object?)LocalExecutor.Current ?? s_noExecutor;
-        if (!ReferenceEquals(_receiverBinding, current))
-        {
-            BindReceiver(current);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void BindReceiver(object current)
-    {
-        object? bound = Interlocked.CompareExchange(ref _receiverBinding, current, null);
-        if (bound is null || ReferenceEquals(bound, current))
-        {
-            return;
-        }
-
-        string boundName = bound is LocalExecutor boundExecutor ? $"executor '{boundExecutor.Name}'" : "threads outside any executor";
-        string currentName = current is LocalExecutor currentExecutor ? $"executor '{currentExecutor.Name}'" : "a thread outside any executor";
-        throw new InvalidOperationException(
-            $"The receiving side of this SharedMpscChannel is bound to {boundName}; it was used from {currentName} (thread {Environment.CurrentManagedThreadId}). It has a single consumer.");
-    }
+    private void CheckReceiver() =>
+        ExecutorBinding.Check(ref _receiverBinding, "receiving side of this SharedMpscChannel", "It has a single consumer.");
 
     ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() =>
         HasItem() ? ValueTaskSourceStatus.Succeeded

@@ -32,8 +32,6 @@ public sealed partial class SharedMpscChannel<T>
 {
     private const long ClosedBit = MpscPositions.ClosedBit;
 
-    private static readonly object s_noExecutor = new();
-
     private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly ReceiveOperation<T> _receive;
