@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Threading;
+using Microsoft.Coyote.Specifications;
+using Xunit;
+
+namespace ThreadPerCore.SystematicTests.Protocols;
+
+/// <summary>
+/// The parker/inbox handshake (<see cref="Parker"/> with a concurrent queue, as the executor's inbox is): no interleaving of an
+/// owner that drains and parks with producers that enqueue and unpark loses a wake-up.
+/// </summary>
+public sealed class ParkerTests
+{
+    [Fact]
+    public void No_interleaving_of_two_producers_and_a_parking_owner_loses_a_wake_up() =>
+        Systematic.AssertNoBug(() => OwnerTakesAll(new RealParker(), producers: 2, timeoutMilliseconds: Timeout.Infinite));
+
+    [Fact]
+    public void No_interleaving_loses_a_wake_up_when_the_park_can_time_out() =>
+        Systematic.AssertNoBug(() => OwnerTakesAll(new RealParker(), producers: 2, timeoutMilliseconds: 1));
+
+    [Fact]
+    public void The_harness_finds_the_lost_wake_up_of_a_parker_that_does_not_recheck_its_inbox()
+    {
+        string bug = Systematic.AssertFindsBug(() => OwnerTakesAll(new NoRecheckParker(), producers: 2, timeoutMilliseconds: Timeout.Infinite));
+        Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
+    }
+
+    private static void OwnerTakesAll(IParkerUnderTest parkerUnderTest, int producers, int timeoutMilliseconds)
+    {
+        using IParkerUnderTest parker = parkerUnderTest;
+        var inbox = new ConcurrentQueue<int>();
+        int taken = 0;
+        var owner = new Thread(() =>
+        {
+            while (taken < producers)
+            {
+                while (inbox.TryDequeue(out _))
+                {
+                    taken++;
+                }
+
+                if (taken < producers)
+                {
+                    parker.Park(timeoutMilliseconds, () => !inbox.IsEmpty);
+                }
+            }
+        });
+
+        var threads = new Thread[producers];
+        for (int i = 0; i < producers; i++)
+        {
+            threads[i] = new Thread(() =>
+            {
+                inbox.Enqueue(1);
+                parker.Unpark();
+            });
+        }
+
+        owner.Start();
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        owner.Join();
+        Specification.Assert(taken == producers, $"the owner took {taken} of {producers} items");
+    }
+
+    private interface IParkerUnderTest : System.IDisposable
+    {
+        void Park(int timeoutMilliseconds, System.Func<bool> hasWork);
+
+        void Unpark();
+    }
+
+    private sealed class RealParker : IParkerUnderTest
+    {
+        private readonly Parker _parker = new();
+
+        public void Park(int timeoutMilliseconds, System.Func<bool> hasWork) => _parker.Park(timeoutMilliseconds, hasWork);
+
+        public void Unpark() => _parker.Unpark();
+
+        public void Dispose() => _parker.Dispose();
+    }
+
+    /// <summary>The protocol with its re-check removed: the owner publishes that it sleeps and sleeps without looking
+    /// at the inbox again, so a producer that enqueued just before the announcement never signals it.</summary>
+    private sealed class NoRecheckParker : IParkerUnderTest
+    {
+        private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+        private int _sleeping;
+
+        public void Park(int timeoutMilliseconds, System.Func<bool> hasWork)
+        {
+            Interlocked.Exchange(ref _sleeping, 1);
+            _signal.Wait(timeoutMilliseconds);
+            Interlocked.Exchange(ref _sleeping, 0);
+        }
+
+        public void Unpark()
+        {
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+            {
+                _signal.Release();
+            }
+        }
+
+        public void Dispose() => _signal.Dispose();
+    }
+}
