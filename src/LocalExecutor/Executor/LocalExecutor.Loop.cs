@@ -42,6 +42,10 @@ public sealed partial class LocalExecutor
     private long _foreignWakeups;
     private long _latencyPreemptions;
     private long _timersFired;
+    private long _foreignItems;
+
+    // The reactor: how many items had run when it was last polled (owner thread).
+    private long _itemsAtIoPoll;
 
     private void RunLoop()
     {
@@ -56,6 +60,11 @@ public sealed partial class LocalExecutor
             }
 
             DrainInbox();
+            if (_reactor is { SourceCount: > 0 } && _itemsRun != _itemsAtIoPoll)
+            {
+                PollIo(); // work ran since the last look: readiness is checked at least every slice
+            }
+
             long now = Now();
             if (_timers.Count != 0)
             {
@@ -241,10 +250,22 @@ public sealed partial class LocalExecutor
         }
 
         // Bounded by what is there now, so a producer that never stops cannot starve the run queues.
+        int applied = 0;
         for (int n = _inbox.Count; n > 0 && _inbox.TryDequeue(out WorkItem item); n--)
         {
             Apply(in item);
+            applied++;
         }
+
+        Volatile.Write(ref _foreignItems, _foreignItems + applied);
+    }
+
+    /// <summary>Takes the readiness the reactor has now, without waiting, and wakes the tasks waiting for it.</summary>
+    /// <returns>How many readiness events were dispatched.</returns>
+    private int PollIo()
+    {
+        _itemsAtIoPoll = _itemsRun;
+        return _reactor!.Poll(0, out _);
     }
 
     private static void Apply(in WorkItem item)
@@ -407,7 +428,8 @@ public sealed partial class LocalExecutor
         }
 
         Volatile.Write(ref _parks, _parks + 1);
-        bool woken = _parker.Park(timeout, _hasForeignWork ??= HasForeignWork);
+        bool woken = _parker.Park(timeout, _hasForeignWork ??= HasForeignWork); // with a reactor: the epoll wait
+        _itemsAtIoPoll = _itemsRun;
         long end = Stopwatch.GetTimestamp();
         _clockFloor = end;
         PreemptClock.EnsureRunning();
@@ -441,7 +463,7 @@ public sealed partial class LocalExecutor
 
         do
         {
-            if (HasForeignWork())
+            if (HasForeignWork() || (_reactor is { SourceCount: > 0 } && PollIo() != 0))
             {
                 return true;
             }

@@ -87,6 +87,10 @@ public sealed partial class LocalExecutor
             timer.OnShutdown();
         }
 
+        // Sockets and listeners close; their pending operations fail, and the continuations waiting for them run in
+        // the passes below.
+        _reactor?.CloseAll();
+
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
             while (_inbox.TryDequeue(out WorkItem item))

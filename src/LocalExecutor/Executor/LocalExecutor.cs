@@ -30,7 +30,8 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
     private readonly Thread _thread;
     private readonly Inbox _inbox = new();
-    private readonly Parker _parker = new();
+    private readonly Parker _parker;
+    private readonly IO.Reactor? _reactor;
     private readonly TaskQueue _defaultQueue;
     private readonly LocalExecutorOptions _options;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,6 +54,12 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         Name = _options.Name ?? $"LocalExecutor-{Id}";
         Placement = ResolvePlacement(_options.Placement);
         _defaultQueue = new TaskQueue(this, 0, "default") { IsRegistered = true };
+
+        // The reactor is created before the thread starts: the parker sleeps on it from the first park on.
+        string? reason = "disabled by LocalExecutorOptions.EnableReactor";
+        _reactor = _options.EnableReactor ? IO.Reactor.TryCreate(this, out reason) : null;
+        ReactorUnavailableReason = reason;
+        _parker = new Parker(_reactor);
         _queues = [_defaultQueue];
 
         _thread = new Thread(ThreadMain) { Name = Name, IsBackground = true };
@@ -82,6 +89,14 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// cannot pin.</summary>
     public Placement Placement { get; }
 
+    /// <summary>True when the executor has its own I/O reactor (Linux epoll): sockets of <see cref="IO.LocalConnection"/>
+    /// then complete on this thread. False elsewhere, or when it could not be created (see
+    /// <see cref="ReactorUnavailableReason"/>); sockets then use .NET's asynchronous sockets behind the same API.</summary>
+    public bool HasReactor => _reactor is not null;
+
+    /// <summary>Why the executor has no reactor; null when it has one.</summary>
+    public string? ReactorUnavailableReason { get; }
+
     /// <summary>The executor's thread.</summary>
     public Thread Thread => _thread;
 
@@ -103,6 +118,9 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
     internal TaskQueue DefaultQueue => _defaultQueue;
 
+    /// <summary>The executor's reactor, or null (see <see cref="HasReactor"/>).</summary>
+    internal IO.Reactor? Reactor => _reactor;
+
     /// <summary>The operating system's id of the executor thread (Linux <c>gettid</c>), or -1 where unknown.</summary>
     internal int OsThreadId { get; private set; } = -1;
 
@@ -117,6 +135,11 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// start inline.</summary>
     internal static bool IsRunningQueue(TaskQueue queue) =>
         t_currentQueue is { } running ? running == queue : queue.Id == 0;
+
+    /// <summary>The task queue whose work runs on the calling thread now if that is this executor's thread, else the
+    /// default queue: where work started by the current code belongs.</summary>
+    internal static TaskQueue CurrentQueueOrDefault(LocalExecutor executor) =>
+        executor.IsOwnerThread && t_currentQueue is { } running ? running : executor._defaultQueue;
 
     internal LiveTaskList LiveTasks { get; } = new();
 

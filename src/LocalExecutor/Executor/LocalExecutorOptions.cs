@@ -29,5 +29,13 @@ public sealed class LocalExecutorOptions
     /// <summary>What an exception thrown by posted work or an <c>async void</c> method does. Default: report and go on.</summary>
     public UnhandledExceptionPolicy UnhandledExceptionPolicy { get; set; } = UnhandledExceptionPolicy.Continue;
 
+    /// <summary>
+    /// Give the executor its own I/O reactor (Linux: an epoll instance and an eventfd, two descriptors), so that
+    /// <see cref="IO.LocalConnection"/>s and <see cref="IO.LocalListener"/>s complete on its thread and an idle executor
+    /// sleeps in the reactor's wait. True by default; ignored (no reactor) on other systems. With no descriptor
+    /// registered, the running loop makes no extra system call either way.
+    /// </summary>
+    public bool EnableReactor { get; set; } = true;
+
     internal LocalExecutorOptions Clone() => (LocalExecutorOptions)MemberwiseClone();
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 
 namespace ThreadPerCore;
@@ -17,8 +16,14 @@ internal sealed class Parker : IDisposable
     private const int Parked = 1;
     private const int Notified = 2;
 
-    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly ParkSignal _signal;
     private int _state;
+
+    /// <summary>A parker sleeping on <paramref name="signal"/> (the executor's reactor), or on a semaphore.</summary>
+    public Parker(ParkSignal? signal = null)
+    {
+        _signal = signal ?? new SemaphoreParkSignal();
+    }
 
     /// <summary>True while the owner sleeps (or is about to). Read by producers.</summary>
     public bool IsParked => Volatile.Read(ref _state) == Parked;
@@ -45,7 +50,7 @@ internal sealed class Parker : IDisposable
         {
             if (Interlocked.Exchange(ref _state, Empty) == Notified)
             {
-                ConsumeSignal();
+                _signal.AbsorbLateRelease();
             }
 
             return false;
@@ -54,9 +59,8 @@ internal sealed class Parker : IDisposable
         bool signalled = _signal.Wait(timeoutMilliseconds);
         if (Interlocked.Exchange(ref _state, Empty) == Notified && !signalled)
         {
-            // Timed out just as a producer notified: the producer's Release is on its way; take it so the next
-            // park does not return at once for a stale reason.
-            ConsumeSignal();
+            // Timed out (or woke for I/O) just as a producer notified: its release is on its way.
+            _signal.AbsorbLateRelease();
             signalled = true;
         }
 
@@ -77,10 +81,4 @@ internal sealed class Parker : IDisposable
     }
 
     public void Dispose() => _signal.Dispose();
-
-    private void ConsumeSignal()
-    {
-        bool taken = _signal.Wait(Timeout.Infinite);
-        Debug.Assert(taken, "a notified park always has its signal coming");
-    }
 }

@@ -50,4 +50,18 @@ public readonly record struct ExecutorStats
 
     /// <summary>Task queues, the default one included.</summary>
     public int TaskQueueCount { get; init; }
+
+    /// <summary>Work handed over by other threads and applied by the executor: wakes, posts, spawns and cancels that
+    /// crossed threads through the inbox. Each is a cross-thread hop; I/O on the reactor makes none.</summary>
+    public long CrossThreadWorkItems { get; init; }
+
+    /// <summary>Times the reactor was asked for readiness, waiting (an idle executor's sleep) or not (a busy loop's
+    /// look between slices). Zero without a reactor.</summary>
+    public long IoPolls { get; init; }
+
+    /// <summary>Readiness events the reactor dispatched to sockets and listeners.</summary>
+    public long IoEvents { get; init; }
+
+    /// <summary>Sockets and listeners registered with the reactor now.</summary>
+    public int IoDescriptors { get; init; }
 }

@@ -33,6 +33,10 @@ public sealed partial class LocalExecutor
             QueueLength = queued,
             InboxLength = _inbox.Count,
             TaskQueueCount = queues.Length,
+            CrossThreadWorkItems = Volatile.Read(ref _foreignItems),
+            IoPolls = _reactor?.Polls ?? 0,
+            IoEvents = _reactor?.Events ?? 0,
+            IoDescriptors = _reactor?.SourceCount ?? 0,
         };
     }
 

@@ -1,0 +1,123 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore.IO;
+
+/// <summary>
+/// A connection's <see cref="IDuplexPipe"/>: two pipes scheduled on the connection's executor and two loops on the
+/// executor that move bytes between them and the socket (the receive loop fills <see cref="Input"/>, the send loop
+/// drains <see cref="Output"/>). Everything runs on the core; the pipes' segments and the loops' awaitables are
+/// reused, so a steady connection allocates nothing.
+/// </summary>
+internal sealed class ConnectionPipe : IDuplexPipe
+{
+    private readonly LocalConnection _connection;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly int _minimumReceive;
+
+    public ConnectionPipe(LocalConnection connection, ConnectionPipeOptions options)
+    {
+        options.Validate();
+        _connection = connection;
+        _minimumReceive = options.MinimumReceiveSize;
+        var scheduler = new LocalPipeScheduler(LocalExecutor.CurrentQueueOrDefault(connection.Executor));
+        _input = new Pipe(new PipeOptions(options.Pool, scheduler, scheduler, options.InputPauseThreshold, options.InputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(options.Pool, scheduler, scheduler, options.OutputPauseThreshold, options.OutputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
+
+        // Plain async methods on the executor: at shutdown their continuations still run (raw tasks would be
+        // cancelled), so the pipes always complete and the application's awaits always end.
+        _ = ReceiveLoopAsync();
+        _ = SendLoopAsync();
+    }
+
+    public PipeReader Input => _input.Reader;
+
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>The connection is being closed: wake whichever loop waits on a pipe so both end.</summary>
+    public void OnConnectionClosing()
+    {
+        _input.Writer.CancelPendingFlush();
+        _output.Reader.CancelPendingRead();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        PipeWriter writer = _input.Writer;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                Memory<byte> memory = writer.GetMemory(_minimumReceive);
+                int received = await _connection.ReceiveCoreAsync(memory);
+                if (received == 0)
+                {
+                    break; // the peer finished sending
+                }
+
+                writer.Advance(received);
+                FlushResult flushed = await writer.FlushAsync();
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    break; // the application stopped reading, or the connection is closing
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            error = e is ObjectDisposedException && _connection.IsClosed ? null : e;
+        }
+
+        await writer.CompleteAsync(error);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        PipeReader reader = _output.Reader;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync();
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    break; // the connection is closing
+                }
+
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                {
+                    await _connection.SendCoreAsync(segment);
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    if (!_connection.IsClosed)
+                    {
+                        _connection.Socket.Shutdown(SocketShutdown.Send); // the application is done writing
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            error = e;
+        }
+
+        await reader.CompleteAsync(error);
+        if (error is not null)
+        {
+            // The peer cannot take more: stop filling the input too, the application learns it from both sides.
+            _input.Writer.CancelPendingFlush();
+        }
+    }
+}

@@ -1,0 +1,357 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore.IO;
+
+/// <summary>
+/// A TCP connection that belongs to one executor: its receives and sends complete on the executor's thread. On an
+/// executor with a reactor (<see cref="LocalExecutor.HasReactor"/>) the socket is driven by it: each operation tries
+/// the system call at once and waits only when the kernel would block, readiness resumes the waiting code on the
+/// core without any other thread, and a warm connection allocates nothing per operation. Elsewhere (or with
+/// <see cref="SocketTransport.DotNetSockets"/>) the same API runs on .NET's asynchronous sockets.
+/// </summary>
+/// <remarks>
+/// <para>Operations must be started on the executor's thread; one receive and one send may be in flight at a time.
+/// Use it directly (<see cref="ReceiveAsync"/>, <see cref="SendAsync"/>), as a pipe (<see cref="Pipe"/>), or as a
+/// <see cref="Stream"/> (<see cref="GetStream"/>); the pipe, once taken, owns the socket's reads and writes.</para>
+/// <para>Dispose it when done: the executor closes connections still open when it stops, failing their pending
+/// operations with <see cref="ObjectDisposedException"/>.</para>
+/// </remarks>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class LocalConnection : IAsyncDisposable, IDisposable
+{
+    private static readonly Action<object?> s_closeOnOwner = static self => ((LocalConnection)self!).CloseOnOwner(abort: false);
+    private static readonly Action<object?> s_abortOnOwner = static self => ((LocalConnection)self!).CloseOnOwner(abort: true);
+
+    private readonly ReactorSocket? _driven;
+    private ConnectionPipe? _pipe;
+    private int _closed;
+
+    internal LocalConnection(LocalExecutor executor, Socket socket, Reactor? reactor)
+    {
+        Executor = executor;
+        Socket = socket;
+        _driven = reactor is null ? null : new ReactorSocket(socket, executor, reactor);
+    }
+
+    /// <summary>The executor whose thread runs this connection's operations.</summary>
+    public LocalExecutor Executor { get; }
+
+    /// <summary>The underlying socket, for its options and endpoints. Do not receive or send through it directly.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>True when the executor's reactor drives the socket; false on .NET's asynchronous sockets.</summary>
+    public bool IsReactorDriven => _driven is not null;
+
+    /// <summary>The local endpoint.</summary>
+    public EndPoint? LocalEndPoint => Socket.LocalEndPoint;
+
+    /// <summary>The peer's endpoint.</summary>
+    public EndPoint? RemoteEndPoint => Socket.RemoteEndPoint;
+
+    /// <summary>
+    /// The connection as a pair of pipes whose reader and writer continuations run on the executor (the shape Kestrel
+    /// and most .NET protocol code consume). Taking it starts two loops on the executor that move bytes between the
+    /// socket and the pipes; from then on the pipe owns the socket's reads and writes. Completing
+    /// <see cref="IDuplexPipe.Output"/> sends what is buffered and then shuts down the sending side.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called on the executor's thread, or a direct operation is in flight.</exception>
+    public IDuplexPipe Pipe => _pipe ??= CreatePipe(null);
+
+    /// <summary>Takes the connection as pipes (see <see cref="Pipe"/>) with the given pipe options (buffer limits,
+    /// memory pool); the schedulers are always the executor's.</summary>
+    public IDuplexPipe GetPipe(ConnectionPipeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (_pipe is not null)
+        {
+            throw new InvalidOperationException("The connection's pipe was already created.");
+        }
+
+        return _pipe = CreatePipe(options);
+    }
+
+    /// <summary>A <see cref="Stream"/> over this connection (asynchronous reads and writes only: a blocking read would
+    /// stall the core). Disposing the stream disposes the connection when <paramref name="ownsConnection"/>.</summary>
+    public Stream GetStream(bool ownsConnection = true) => new LocalConnectionStream(this, ownsConnection);
+
+    /// <summary>Connects to <paramref name="remoteEndPoint"/> from the current executor's thread.</summary>
+    /// <exception cref="InvalidOperationException">Not called on an executor thread.</exception>
+    /// <exception cref="SocketException">The connection was refused or failed; the error is the system's.</exception>
+    public static async ValueTask<LocalConnection> ConnectAsync(EndPoint remoteEndPoint, LocalSocketOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        options ??= new LocalSocketOptions();
+        LocalExecutor executor = TransportChoice.RequireExecutor("LocalConnection.ConnectAsync");
+        Reactor? reactor = TransportChoice.Resolve(executor, options.Transport);
+
+        EndPoint target = remoteEndPoint;
+        if (remoteEndPoint is DnsEndPoint dns)
+        {
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken);
+            if (addresses.Length == 0)
+            {
+                throw new SocketException((int)SocketError.HostNotFound);
+            }
+
+            target = new IPEndPoint(addresses[0], dns.Port);
+        }
+
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (target.AddressFamily != AddressFamily.Unix)
+            {
+                socket.NoDelay = options.NoDelay;
+            }
+
+            if (reactor is null)
+            {
+                await socket.ConnectAsync(target, cancellationToken);
+                return new LocalConnection(executor, socket, null);
+            }
+
+            socket.Blocking = false;
+            bool connected;
+            try
+            {
+                socket.Connect(target);
+                connected = true;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                connected = false;
+            }
+
+            var connection = new LocalConnection(executor, socket, reactor);
+            if (!connected)
+            {
+                try
+                {
+                    await connection._driven!.WaitConnectedAsync(cancellationToken);
+                }
+                catch
+                {
+                    connection.CloseOnOwner(abort: true);
+                    throw;
+                }
+            }
+
+            return connection;
+        }
+        catch when (!socket.Connected)
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Receives into <paramref name="buffer"/>: what is there now, or, when nothing is, the next data to arrive.
+    /// Returns the number of bytes received; 0 means the peer finished sending (or, for an empty buffer, that data is
+    /// ready to be read).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not on the executor's thread, another receive is in flight, or the
+    /// pipe owns the connection.</exception>
+    /// <exception cref="ObjectDisposedException">The connection (or its executor) was closed.</exception>
+    /// <exception cref="SocketException">The socket failed (for example <see cref="SocketError.ConnectionReset"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired before data arrived.</exception>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        VerifyDirectUse();
+        return ReceiveCoreAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/>; completes when the kernel took the last byte.</summary>
+    /// <exception cref="InvalidOperationException">Not on the executor's thread, another send is in flight, or the pipe
+    /// owns the connection.</exception>
+    /// <exception cref="ObjectDisposedException">The connection (or its executor) was closed.</exception>
+    /// <exception cref="SocketException">The socket failed; a peer that went away gives <see cref="SocketError.ConnectionReset"/>
+    /// or <see cref="SocketError.Shutdown"/> (a broken pipe), never a signal.</exception>
+    /// <remarks>A send cancelled by <paramref name="cancellationToken"/> may have sent part of the buffer: close the
+    /// connection after it.</remarks>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        VerifyDirectUse();
+        return SendCoreAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Shuts down the sending side: the peer reads the end of the stream once the data sent so far has arrived.
+    /// Receiving goes on.</summary>
+    public void ShutdownSend()
+    {
+        VerifyOwner();
+        if (_driven is { IsSending: true })
+        {
+            throw new InvalidOperationException("A send is in flight; await it before shutting down the sending side.");
+        }
+
+        Socket.Shutdown(SocketShutdown.Send);
+    }
+
+    /// <summary>Closes the connection at once with a reset (no graceful end of stream); pending operations end with
+    /// <see cref="ObjectDisposedException"/>. Any thread.</summary>
+    public void Abort() => Close(abort: true);
+
+    /// <summary>Closes the connection; data already sent is still delivered. Pending operations end with
+    /// <see cref="ObjectDisposedException"/>. Any thread: from another thread the close is handed to the executor.</summary>
+    public void Dispose() => Close(abort: false);
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"LocalConnection {LocalEndPointText()} <-> {RemoteEndPointText()} on {Executor.Name} ({(IsReactorDriven ? "reactor" : ".NET sockets")})";
+
+    internal bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    internal ValueTask<int> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        VerifyOwner();
+        if (IsClosed)
+        {
+            return ValueTask.FromException<int>(Disposed());
+        }
+
+        return _driven is { } driven
+            ? driven.ReceiveAsync(buffer, cancellationToken)
+            : Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+    }
+
+    internal ValueTask SendCoreAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        VerifyOwner();
+        if (IsClosed)
+        {
+            return ValueTask.FromException(Disposed());
+        }
+
+        return _driven is { } driven ? driven.SendAsync(buffer, cancellationToken) : SendAllOnDotNetAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask SendAllOnDotNetAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int sent = await Socket.SendAsync(buffer, SocketFlags.None, cancellationToken);
+            buffer = buffer[sent..];
+        }
+    }
+
+    private void Close(bool abort)
+    {
+        if (Executor.IsOwnerThread || _driven is null)
+        {
+            CloseOnOwner(abort);
+            return;
+        }
+
+        if (IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            Executor.EnqueueForeign(new WorkItem(WorkKind.Control, abort ? s_abortOnOwner : s_closeOnOwner, this));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The executor stopped: it closed its sockets as it did.
+        }
+    }
+
+    private void CloseOnOwner(bool abort)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _pipe?.OnConnectionClosing();
+        if (_driven is { } driven)
+        {
+            driven.Close(Disposed(), abort);
+        }
+        else
+        {
+            if (abort)
+            {
+                try
+                {
+                    Socket.LingerState = new LingerOption(true, 0);
+                }
+                catch (SocketException)
+                {
+                    // Already reset by the peer.
+                }
+            }
+
+            Socket.Dispose();
+        }
+    }
+
+    private ConnectionPipe CreatePipe(ConnectionPipeOptions? options)
+    {
+        VerifyOwner();
+        if (_driven is { IsReceiving: true } or { IsSending: true })
+        {
+            throw new InvalidOperationException("A receive or send is in flight; the pipe can only take over an idle connection.");
+        }
+
+        return new ConnectionPipe(this, options ?? ConnectionPipeOptions.Default);
+    }
+
+    private void VerifyDirectUse()
+    {
+        if (_pipe is not null)
+        {
+            throw new InvalidOperationException("The connection's pipe owns its reads and writes; use Pipe.Input and Pipe.Output.");
+        }
+    }
+
+    private void VerifyOwner()
+    {
+        if (!Executor.IsOwnerThread)
+        {
+            ThrowHelper.ThrowWrongThread(Executor);
+        }
+    }
+
+    private ObjectDisposedException Disposed() => new(nameof(LocalConnection), $"The connection {RemoteEndPointText()} on executor '{Executor.Name}' was closed.");
+
+    private string LocalEndPointText()
+    {
+        try
+        {
+            return Socket.LocalEndPoint?.ToString() ?? "?";
+        }
+        catch (ObjectDisposedException)
+        {
+            return "closed";
+        }
+    }
+
+    private string RemoteEndPointText()
+    {
+        try
+        {
+            return Socket.RemoteEndPoint?.ToString() ?? "?";
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return "closed";
+        }
+    }
+}
