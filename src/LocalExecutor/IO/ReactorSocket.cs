@@ -23,6 +23,7 @@ internal sealed class ReactorSocket : ReactorSource
     private ReadOnlyMemory<byte> _sendRemaining;
     private bool _readReady = true;
     private bool _writeReady = true;
+    private bool _peerHungUp;
     private bool _connecting;
     private bool _closed;
 
@@ -108,6 +109,7 @@ internal sealed class ReactorSocket : ReactorSource
         if ((events & (LinuxIo.EpollIn | LinuxIo.EpollRdHup | LinuxIo.EpollHup | LinuxIo.EpollErr)) != 0)
         {
             _readReady = true;
+            _peerHungUp |= (events & (LinuxIo.EpollRdHup | LinuxIo.EpollHup | LinuxIo.EpollErr)) != 0;
             if (_receive.IsWaiting && TryReceive(_receiveBuffer.Span, out int received, out SocketError error))
             {
                 _receiveBuffer = default;
@@ -203,7 +205,9 @@ internal sealed class ReactorSocket : ReactorSource
 
         if (error == SocketError.Success && received != 0 && received < buffer.Length)
         {
-            _readReady = false; // a short read drained the socket: the next data brings a new edge
+            // A short read drained the socket: the next data brings a new edge. Not so for the end of the stream, whose
+            // single edge may already have been seen: once the peer hung up, reads stay ready.
+            _readReady = _peerHungUp;
         }
 
         return true;

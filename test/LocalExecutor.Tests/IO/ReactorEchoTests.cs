@@ -62,7 +62,7 @@ public sealed class ReactorEchoTests
         EchoReport report = await server.Within("the echo server to finish");
         report.IsReactorDriven.Should().BeFalse();
         report.ResumedOffExecutor.Should().Be(0, "the executor's context brings continuations back");
-        report.CrossThreadWorkItems.Should().BeGreaterThanOrEqualTo(RoundTrips / 2, "a read completed by the runtime's I/O thread comes back through the inbox");
+        report.CrossThreadWorkItems.Should().BePositive("a read completed by the runtime's I/O thread comes back through the inbox");
     }
 
     [LinuxFact]

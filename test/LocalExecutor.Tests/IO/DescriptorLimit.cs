@@ -1,0 +1,47 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace ThreadPerCore.Tests.IO;
+
+/// <summary>Lowers the process's soft limit on open descriptors (RLIMIT_NOFILE) until disposed.</summary>
+internal sealed partial class DescriptorLimit : IDisposable
+{
+    private const int RlimitNofile = 7;
+    private readonly RLimit _saved;
+
+    private DescriptorLimit(RLimit saved)
+    {
+        _saved = saved;
+    }
+
+    public static DescriptorLimit LowerTo(int limit)
+    {
+        if (GetRLimit(RlimitNofile, out RLimit saved) != 0)
+        {
+            throw new InvalidOperationException($"getrlimit failed: {Marshal.GetLastPInvokeError()}");
+        }
+
+        var lowered = new RLimit { Current = (ulong)limit, Maximum = saved.Maximum };
+        if (SetRLimit(RlimitNofile, in lowered) != 0)
+        {
+            throw new InvalidOperationException($"setrlimit failed: {Marshal.GetLastPInvokeError()}");
+        }
+
+        return new DescriptorLimit(saved);
+    }
+
+    public void Dispose() => SetRLimit(RlimitNofile, in _saved);
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetRLimit(int resource, out RLimit limit);
+
+    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    private static partial int SetRLimit(int resource, in RLimit limit);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+}
