@@ -18,6 +18,8 @@ internal sealed class ConnectionPipe : IDuplexPipe
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly int _minimumReceive;
+    private readonly Task _sendLoop;
+    private Action? _closeWhenSent;
 
     public ConnectionPipe(LocalConnection connection, ConnectionPipeOptions options)
     {
@@ -31,12 +33,38 @@ internal sealed class ConnectionPipe : IDuplexPipe
         // Plain async methods on the executor: at shutdown their continuations still run (raw tasks would be
         // cancelled), so the pipes always complete and the application's awaits always end.
         _ = ReceiveLoopAsync();
-        _ = SendLoopAsync();
+        _sendLoop = SendLoopAsync();
     }
+
+    /// <summary>Completes when everything the application wrote was sent (or sending failed).</summary>
+    public Task Sent => _sendLoop;
 
     public PipeReader Input => _input.Reader;
 
     public PipeWriter Output => _output.Writer;
+
+    /// <summary>A graceful close: no more input is taken, the output is completed and sent to the end, and then
+    /// <paramref name="close"/> closes the socket. At once when the output was already sent.</summary>
+    public void CloseWhenSent(Action close)
+    {
+        if (_sendLoop.IsCompleted)
+        {
+            close();
+            return;
+        }
+
+        _closeWhenSent = close;
+        try
+        {
+            _connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Receive); // the receive loop reads its end
+        }
+        catch (SocketException)
+        {
+            // The peer already reset the connection; the loops are ending anyway.
+        }
+
+        _output.Writer.Complete();
+    }
 
     /// <summary>The connection is being closed: wake whichever loop waits on a pipe so both end.</summary>
     public void OnConnectionClosing()
@@ -99,7 +127,7 @@ internal sealed class ConnectionPipe : IDuplexPipe
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
-                    if (!_connection.IsClosed)
+                    if (!_connection.IsClosed && _closeWhenSent is null)
                     {
                         _connection.Socket.Shutdown(SocketShutdown.Send); // the application is done writing
                     }
@@ -119,5 +147,7 @@ internal sealed class ConnectionPipe : IDuplexPipe
             // The peer cannot take more: stop filling the input too, the application learns it from both sides.
             _input.Writer.CancelPendingFlush();
         }
+
+        _closeWhenSent?.Invoke();
     }
 }

@@ -135,6 +135,20 @@ internal sealed class IoOperation : IValueTaskSource<int>, IValueTaskSource
 
     void IValueTaskSource.GetResult(short token) => TakeResult(token);
 
+    /// <summary>Ends the waiting operation as cancelled if its token fired (the notice may still be on its way through the
+    /// inbox), so an operation cancelled before readiness came never consumes data.</summary>
+    /// <returns>True if it was cancelled now.</returns>
+    public bool CancelIfRequested()
+    {
+        if (_token.IsCancellationRequested)
+        {
+            Fail(new OperationCanceledException(_token));
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The executor stops or the descriptor closes: a waiting operation ends with <paramref name="error"/>.</summary>
     public void FailIfWaiting(Exception error)
     {

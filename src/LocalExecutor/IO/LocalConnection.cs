@@ -32,6 +32,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
     private readonly ReactorSocket? _driven;
     private ConnectionPipe? _pipe;
     private int _closed;
+    private int _closing;
 
     internal LocalConnection(LocalExecutor executor, Socket socket, Reactor? reactor)
     {
@@ -195,19 +196,27 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         Socket.Shutdown(SocketShutdown.Send);
     }
 
-    /// <summary>Closes the connection at once with a reset (no graceful end of stream); pending operations end with
-    /// <see cref="ObjectDisposedException"/>. Any thread.</summary>
+    /// <summary>Closes the connection at once with a reset (no graceful end of stream, unsent pipe data dropped);
+    /// pending operations end with <see cref="ObjectDisposedException"/>. Any thread.</summary>
     public void Abort() => Close(abort: true);
 
-    /// <summary>Closes the connection; data already sent is still delivered. Pending operations end with
-    /// <see cref="ObjectDisposedException"/>. Any thread: from another thread the close is handed to the executor.</summary>
+    /// <summary>
+    /// Closes the connection gracefully; data already sent is still delivered. With a <see cref="Pipe"/>, what the
+    /// application wrote is sent to the end first (input stops at once), then the socket closes: a peer that never
+    /// reads keeps it open, so bound it with <see cref="Abort"/>. Pending direct operations end with
+    /// <see cref="ObjectDisposedException"/>. Any thread: from another thread the close is handed to the executor.
+    /// </summary>
     public void Dispose() => Close(abort: false);
 
-    /// <inheritdoc cref="Dispose"/>
-    public ValueTask DisposeAsync()
+    /// <summary>Closes as <see cref="Dispose"/> does and completes once the socket is closed (with a pipe: once its
+    /// output was sent).</summary>
+    public async ValueTask DisposeAsync()
     {
         Dispose();
-        return default;
+        if (_pipe is { } pipe)
+        {
+            await pipe.Sent.ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -257,7 +266,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
             return;
         }
 
-        if (IsClosed)
+        if (IsClosed || (!abort && Volatile.Read(ref _closing) != 0))
         {
             return;
         }
@@ -273,6 +282,21 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
     }
 
     private void CloseOnOwner(bool abort)
+    {
+        if (_pipe is { } pipe && !abort && !IsClosed)
+        {
+            if (Interlocked.Exchange(ref _closing, 1) == 0)
+            {
+                pipe.CloseWhenSent(() => CloseSocket(abort: false));
+            }
+
+            return;
+        }
+
+        CloseSocket(abort);
+    }
+
+    private void CloseSocket(bool abort)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {

@@ -84,7 +84,7 @@ internal sealed unsafe class ReactorListener : ReactorSource
     public override void OnReadiness(uint events)
     {
         _ready = true;
-        if (_readable.IsWaiting)
+        if (_readable.IsWaiting && !_readable.CancelIfRequested())
         {
             _readable.Complete(0);
         }

@@ -110,7 +110,7 @@ internal sealed class ReactorSocket : ReactorSource
         {
             _readReady = true;
             _peerHungUp |= (events & (LinuxIo.EpollRdHup | LinuxIo.EpollHup | LinuxIo.EpollErr)) != 0;
-            if (_receive.IsWaiting && TryReceive(_receiveBuffer.Span, out int received, out SocketError error))
+            if (_receive.IsWaiting && !_receive.CancelIfRequested() && TryReceive(_receiveBuffer.Span, out int received, out SocketError error))
             {
                 _receiveBuffer = default;
                 if (error == SocketError.Success)
@@ -127,7 +127,7 @@ internal sealed class ReactorSocket : ReactorSource
         if ((events & (LinuxIo.EpollOut | LinuxIo.EpollHup | LinuxIo.EpollErr)) != 0)
         {
             _writeReady = true;
-            if (_send.IsWaiting)
+            if (_send.IsWaiting && !_send.CancelIfRequested())
             {
                 if (_connecting)
                 {

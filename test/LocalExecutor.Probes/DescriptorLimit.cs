@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace ThreadPerCore.Tests.IO;
+namespace ThreadPerCore.Probes;
 
 /// <summary>Lowers the process's soft limit on open descriptors (RLIMIT_NOFILE) until disposed.</summary>
 internal sealed partial class DescriptorLimit : IDisposable
@@ -31,6 +31,37 @@ internal sealed partial class DescriptorLimit : IDisposable
     }
 
     public void Dispose() => SetRLimit(RlimitNofile, in _saved);
+
+    /// <summary>Opens descriptors until the limit refuses one (closing them on dispose), so nothing freed after the
+    /// limit was set leaves room.</summary>
+    public static IDisposable FillRemaining()
+    {
+        var held = new System.Collections.Generic.List<Microsoft.Win32.SafeHandles.SafeFileHandle>();
+        try
+        {
+            while (held.Count < 10_000)
+            {
+                held.Add(System.IO.File.OpenHandle("/dev/null"));
+            }
+        }
+        catch (System.IO.IOException)
+        {
+            // The limit is reached.
+        }
+
+        return new Held(held);
+    }
+
+    private sealed class Held(System.Collections.Generic.List<Microsoft.Win32.SafeHandles.SafeFileHandle> handles) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (Microsoft.Win32.SafeHandles.SafeFileHandle handle in handles)
+            {
+                handle.Dispose();
+            }
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
     private static partial int GetRLimit(int resource, out RLimit limit);

@@ -1,0 +1,171 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.IO.Pipelines;
+using System.Linq;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.IO;
+using ThreadPerCore.Tests.Platform;
+using Xunit;
+using static ThreadPerCore.Tests.IO.IoTestSupport;
+
+namespace ThreadPerCore.Tests.IO;
+
+/// <summary>A connection as <see cref="IDuplexPipe"/> and as <see cref="Stream"/>: continuations on the core, back
+/// pressure, and the end of the stream in both directions.</summary>
+public sealed class ConnectionPipeTests
+{
+    [LinuxFact]
+    public async Task Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer()
+    {
+        const int Size = 4 * 1024 * 1024; // four times the pipe's pause threshold: back pressure both ways
+        await using LocalExecutor executor = StartExecutor(nameof(Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<(long, int)> server = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            IDuplexPipe pipe = connection.Pipe;
+            long echoed = 0;
+            int offCore = 0;
+            while (true)
+            {
+                ReadResult read = await pipe.Input.ReadAsync();
+                offCore += executor.IsOwnerThread ? 0 : 1;
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    pipe.Output.Write(segment.Span);
+                }
+
+                echoed += read.Buffer.Length;
+                pipe.Input.AdvanceTo(read.Buffer.End);
+                await pipe.Output.FlushAsync();
+                offCore += executor.IsOwnerThread ? 0 : 1;
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await pipe.Output.CompleteAsync(); // sends the rest, then the end of the stream
+            await pipe.Input.CompleteAsync();
+            return (echoed, offCore);
+        }).AsTask();
+
+        byte[] payload = Enumerable.Range(0, Size).Select(i => (byte)(i % 251)).ToArray();
+        using Socket client = Connect(listener.LocalEndPoint);
+        Task send = Task.Run(() =>
+        {
+            client.Send(payload);
+            client.Shutdown(SocketShutdown.Send);
+        });
+        byte[] echo = ReceiveExactly(client, Size);
+        await send.Within("the client's send");
+        client.Receive(new byte[1]).Should().Be(0, "completing the output pipe ends the stream");
+
+        (long echoed, int offCore) = await server.Within("the pipe server");
+        echoed.Should().Be(Size);
+        offCore.Should().Be(0);
+        echo.AsSpan().SequenceEqual(payload).Should().BeTrue();
+    }
+
+    [LinuxFact]
+    public async Task A_peer_reset_completes_the_input_pipe_with_the_socket_error()
+    {
+        await using LocalExecutor executor = StartExecutor(nameof(A_peer_reset_completes_the_input_pipe_with_the_socket_error));
+        using LocalListener listener = await ListenAsync(executor);
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<Exception?> server = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            PipeReader input = connection.Pipe.Input;
+            reading.SetResult();
+            try
+            {
+                while (true)
+                {
+                    ReadResult read = await input.ReadAsync();
+                    input.AdvanceTo(read.Buffer.End);
+                    if (read.IsCompleted)
+                    {
+                        return null;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }).AsTask();
+
+        using (Socket client = Connect(listener.LocalEndPoint))
+        {
+            await reading.Task.Within("the pipe to be read");
+            client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        }
+
+        (await server.Within("the pipe to fail")).Should().BeOfType<SocketException>()
+            .Which.SocketErrorCode.Should().Be(SocketError.ConnectionReset);
+    }
+
+    [LinuxFact]
+    public async Task Direct_operations_are_refused_once_the_pipe_owns_the_connection()
+    {
+        await using LocalExecutor executor = StartExecutor(nameof(Direct_operations_are_refused_once_the_pipe_owns_the_connection));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<string> server = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            _ = connection.Pipe;
+            try
+            {
+                await connection.ReceiveAsync(new byte[1]);
+                return "no exception";
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+        }).AsTask();
+
+        using Socket client = Connect(listener.LocalEndPoint);
+        (await server.Within("the server")).Should().Contain("pipe owns");
+    }
+
+    [LinuxFact]
+    public async Task The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads()
+    {
+        await using LocalExecutor executor = StartExecutor(nameof(The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<(string, string)> server = executor.Spawn(async () =>
+        {
+            LocalConnection connection = await listener.AcceptAsync();
+            await using Stream stream = connection.GetStream();
+            using var reader = new StreamReader(stream, leaveOpen: true);
+            string line = await reader.ReadLineAsync() ?? "";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(line.ToUpperInvariant() + "\n"));
+            string blocking;
+            try
+            {
+#pragma warning disable CA1835, CA1849 // the blocking overload is what is being refused
+                _ = stream.Read(new byte[1], 0, 1);
+#pragma warning restore CA1835, CA1849
+                blocking = "no exception";
+            }
+            catch (NotSupportedException e)
+            {
+                blocking = e.Message;
+            }
+
+            return (line, blocking);
+        }).AsTask();
+
+        using Socket client = Connect(listener.LocalEndPoint);
+        client.Send("shout\n"u8.ToArray());
+        System.Text.Encoding.ASCII.GetString(ReceiveExactly(client, 6)).Should().Be("SHOUT\n");
+        (string line, string blocking) = await server.Within("the stream server");
+        line.Should().Be("shout");
+        blocking.Should().Contain("stall the executor");
+    }
+}

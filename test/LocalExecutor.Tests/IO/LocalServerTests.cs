@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.IO;
+using ThreadPerCore.Tests.Platform;
+using Xunit;
+using static ThreadPerCore.Tests.IO.IoTestSupport;
+
+namespace ThreadPerCore.Tests.IO;
+
+/// <summary>The pool-level server: a listener per core, each connection served start to end on the core that
+/// accepted it, and a stop that drains, then closes what is left.</summary>
+public sealed class LocalServerTests
+{
+    [LinuxFact]
+    public async Task Every_connection_is_served_entirely_on_the_core_that_accepted_it()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        var threadsByConnection = new ConcurrentDictionary<int, ConcurrentBag<int>>();
+        int next = 0;
+        await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
+        {
+            int id = Interlocked.Increment(ref next);
+            ConcurrentBag<int> seen = threadsByConnection.GetOrAdd(id, _ => []);
+            var buffer = new byte[4];
+            while (true)
+            {
+                seen.Add(Environment.CurrentManagedThreadId);
+                int n = await connection.ReceiveAsync(buffer, stopping);
+                seen.Add(Environment.CurrentManagedThreadId);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                await connection.SendAsync(buffer.AsMemory(0, n), stopping);
+            }
+        });
+
+        Task[] clients = Enumerable.Range(0, 24).Select(_ => Task.Run(() =>
+        {
+            using Socket client = Connect(server.EndPoint);
+            for (int i = 0; i < 20; i++)
+            {
+                client.Send(new byte[4]);
+                ReceiveExactly(client, 4);
+            }
+        })).ToArray();
+        await Task.WhenAll(clients).Within("the clients");
+        await Eventually(() => server.ConnectionCount == 0, "the handlers to see the clients leave");
+
+        int[] executorThreads = pool.Executors.Select(e => e.Thread.ManagedThreadId).ToArray();
+        threadsByConnection.Should().HaveCount(24);
+        threadsByConnection.Values.Should().OnlyContain(seen => seen.Distinct().Count() == 1 && executorThreads.Contains(seen.First()),
+            "each connection's code ran on one executor thread from start to end");
+        threadsByConnection.Values.Select(seen => seen.First()).Distinct().Should().HaveCount(2,
+            "SO_REUSEPORT spreads 24 connections over both cores (all on one: 1 in 8 million)");
+        server.AcceptedConnections.Should().Be(24);
+    }
+
+    [LinuxFact]
+    public async Task Stopping_lets_handlers_finish_by_their_token_and_refuses_new_connections()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
+        {
+            serving.TrySetResult();
+            try
+            {
+                await connection.ReceiveAsync(new byte[8], stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                await connection.SendAsync("bye"u8.ToArray(), CancellationToken.None); // a last word: the connection is still open while draining
+            }
+        });
+        using Socket client = Connect(server.EndPoint);
+        await serving.Task.Within("the handler to start");
+
+        await server.StopAsync(TimeSpan.FromSeconds(10)).Within("the stop");
+
+        System.Text.Encoding.ASCII.GetString(ReceiveExactly(client, 3)).Should().Be("bye");
+        server.ForcedCloses.Should().Be(0);
+        server.ConnectionCount.Should().Be(0);
+        Action connectAgain = () => Connect(server.EndPoint).Dispose();
+        connectAgain.Should().Throw<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
+    }
+
+    [LinuxFact]
+    public async Task Connections_still_open_at_the_deadline_are_closed_and_their_handlers_end()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? seenByHandler = null;
+        LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, _) =>
+        {
+            serving.TrySetResult();
+            try
+            {
+                await connection.ReceiveAsync(new byte[8], CancellationToken.None); // ignores the stop token
+            }
+            catch (Exception e)
+            {
+                seenByHandler = e;
+                throw;
+            }
+        });
+        using Socket client = Connect(server.EndPoint);
+        await serving.Task.Within("the handler to start");
+
+        await server.StopAsync(TimeSpan.FromMilliseconds(100)).Within("the stop past its deadline");
+
+        server.ForcedCloses.Should().Be(1);
+        seenByHandler.Should().BeOfType<ObjectDisposedException>();
+        Action read = () => client.Receive(new byte[1]);
+        read.Should().Throw<SocketException>("a connection closed by the deadline is aborted, with a reset")
+            .Which.SocketErrorCode.Should().Be(SocketError.ConnectionReset);
+    }
+
+    [LinuxFact]
+    public async Task A_handler_that_throws_is_reported_to_its_executor()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pool[0].UnhandledException += (_, e) => reported.TrySetResult(e.Exception);
+        await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, (_, _) => throw new InvalidOperationException("handler bug"));
+
+        using Socket client = Connect(server.EndPoint);
+        (await reported.Task.Within("the report")).Message.Should().Be("handler bug");
+        client.Receive(new byte[1]).Should().Be(0, "the connection of a failed handler is closed");
+    }
+
+    [LinuxFact]
+    public async Task A_start_that_cannot_bind_every_core_fails_and_leaves_nothing_listening()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(AnyLoopbackPort); // no SO_REUSEPORT: nobody else may bind this port
+        squatter.Listen();
+        var taken = (IPEndPoint)squatter.LocalEndPoint!;
+
+        Func<Task> start = () => LocalServer.StartAsync(pool, taken, (_, _) => Task.CompletedTask);
+
+        (await start.Should().ThrowAsync<SocketException>()).Which.SocketErrorCode.Should().Be(SocketError.AddressAlreadyInUse);
+        pool.Executors.Sum(e => e.GetStats().IoDescriptors).Should().Be(0, "no listener is left registered on any core");
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + Bounded.Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+}
