@@ -16,6 +16,7 @@ internal static class WorkloadCatalog
         new(nameof(W4_PingPong), "W4: cross-thread wake, driver thread <-> task (round trip)", "round trip", W4_PingPong.RoundTrips, "ThreadPool"),
         new(nameof(W5_CrossCore), "W5: 1,000,000 messages, CPU 0 -> CPU 1", "message", W5_CrossCore.Messages, "ThreadPool_SystemChannel"),
         new(nameof(W6_StartStop), "W6: executor start + stop", "start+stop", W6_StartStop.Cycles, "Thread_StartJoin"),
+        new(nameof(W7_TcpEcho), "W7: TCP echo round trip, 32 bytes, client CPU 0, server CPU 1", "round trip", W7_TcpEcho.RoundTrips, "ThreadPool"),
     ];
 
     /// <summary>The display name of a benchmark method.</summary>
@@ -42,6 +43,8 @@ internal static class WorkloadCatalog
         "Thread_StartJoin" => "new Thread + Start + Join (floor)",
         "Local_Unbound" => "LocalExecutor, unbound",
         "Local_Pinned" => "LocalExecutor, pinned to CPU 1",
+        "Local_DotNetSockets" => "LocalExecutor: LocalConnection on .NET sockets",
+        "Local_Reactor" => "LocalExecutor: LocalConnection on the reactor",
         _ => method,
     };
 
