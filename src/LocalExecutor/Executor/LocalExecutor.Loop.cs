@@ -60,11 +60,6 @@ public sealed partial class LocalExecutor
             }
 
             DrainInbox();
-            if (_reactor is { SourceCount: > 0 } && _itemsRun != _itemsAtIoPoll)
-            {
-                PollIo(); // work ran since the last look: readiness is checked at least every slice
-            }
-
             long now = Now();
             if (_timers.Count != 0)
             {
@@ -72,14 +67,20 @@ public sealed partial class LocalExecutor
             }
 
             TaskQueue? queue = SelectQueue(out long slice);
-            if (queue is not null)
+            if (queue is null)
             {
-                RunSlice(queue, now, slice);
+                Park(); // with a reactor, the wait for readiness too
+                continue;
             }
-            else
+
+            if (_reactor is { SourceCount: > 0 } && _itemsRun != _itemsAtIoPoll)
             {
-                Park();
+                // Busy: work ran since the last look, so look again without waiting; readiness is seen at least once
+                // a slice (InboxCheckInterval items or the time slice), and a loop with no descriptor never asks.
+                PollIo();
             }
+
+            RunSlice(queue, now, slice);
         }
 
         ShutdownOnOwner();

@@ -87,6 +87,46 @@ public sealed class ReactorEchoTests
     }
 
     [LinuxFact]
+    public async Task Readiness_reaches_a_waiting_receive_while_the_run_queue_never_empties()
+    {
+        await using LocalExecutor executor = StartExecutor(nameof(Readiness_reaches_a_waiting_receive_while_the_run_queue_never_empties));
+        using LocalListener listener = await ListenAsync(executor);
+        bool stop = false;
+        long spins = 0;
+        Task spinner = executor.Spawn(async () =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                spins++;
+                await Task.Yield(); // always runnable: the executor never parks while this runs
+            }
+        }).AsTask();
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int> receive = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            ValueTask<int> pending = connection.ReceiveAsync(new byte[8]);
+            waiting.SetResult();
+            return await pending;
+        }).AsTask();
+
+        using Socket client = Connect(listener.LocalEndPoint);
+        await waiting.Task.Within("the receive to wait");
+        long spinsAtSend = Volatile.Read(ref spins);
+        client.Send(new byte[3]);
+        while (!receive.IsCompleted && Volatile.Read(ref spins) - spinsAtSend < 5_000_000)
+        {
+            await Task.Delay(1);
+        }
+
+        receive.IsCompleted.Should().BeTrue("the busy loop looks for readiness at least once a slice, long before 5,000,000 yields");
+        (await receive).Should().Be(3);
+        Volatile.Write(ref stop, true);
+        await spinner.Within("the spinner");
+        spins.Should().BePositive();
+    }
+
+    [LinuxFact]
     public async Task A_compute_only_executor_with_a_reactor_makes_no_reactor_calls_while_it_runs()
     {
         await using LocalExecutor executor = StartExecutor(nameof(A_compute_only_executor_with_a_reactor_makes_no_reactor_calls_while_it_runs));
