@@ -51,6 +51,7 @@ public sealed partial class RespConnection
         if (id == CommandId.Unknown)
         {
             Reject(ref plan, UnknownCommand(command));
+            _server.Log?.Invoke($"client {ClientId}: {plan.Error}");
             return;
         }
 
@@ -97,11 +98,17 @@ public sealed partial class RespConnection
                 AddOp(ref plan, OpKind.IncrBy, key, number: id == CommandId.IncrBy ? delta : -delta);
                 break;
 
+            case CommandId.SetNx:
+                plan.Shape = ReplyShape.Single;
+                AddOp(ref plan, OpKind.Set, key, value: key + 1, flags: SetFlags.IfNotExists | SetFlags.ReplyInteger);
+                break;
+
             case CommandId.MGet:
             case CommandId.Del:
+            case CommandId.Unlink: // StackExchange.Redis deletes with UNLINK; freeing is not deferred here, so it is DEL
             case CommandId.Exists:
                 plan.Shape = id == CommandId.MGet ? ReplyShape.Array : ReplyShape.Sum;
-                OpKind each = id == CommandId.MGet ? OpKind.Get : id == CommandId.Del ? OpKind.Delete : OpKind.Exists;
+                OpKind each = id == CommandId.MGet ? OpKind.Get : id == CommandId.Exists ? OpKind.Exists : OpKind.Delete;
                 for (int arg = 1; arg < command.Count; arg++)
                 {
                     AddOp(ref plan, each, command.First + arg);

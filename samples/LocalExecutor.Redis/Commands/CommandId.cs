@@ -29,4 +29,6 @@ internal enum CommandId : byte
     Client,
     Select,
     Hello,
+    Unlink,
+    SetNx,
 }

@@ -36,10 +36,10 @@ internal static class CommandTable
         4 => Is(name, "PING"u8) ? CommandId.Ping : Is(name, "ECHO"u8) ? CommandId.Echo : Is(name, "INCR"u8) ? CommandId.Incr
             : Is(name, "DECR"u8) ? CommandId.Decr : Is(name, "MGET"u8) ? CommandId.MGet : Is(name, "MSET"u8) ? CommandId.MSet
             : Is(name, "PTTL"u8) ? CommandId.PTtl : Is(name, "QUIT"u8) ? CommandId.Quit : Is(name, "INFO"u8) ? CommandId.Info : CommandId.Unknown,
-        5 => Is(name, "HELLO"u8) ? CommandId.Hello : CommandId.Unknown,
+        5 => Is(name, "HELLO"u8) ? CommandId.Hello : Is(name, "SETNX"u8) ? CommandId.SetNx : CommandId.Unknown,
         6 => Is(name, "EXISTS"u8) ? CommandId.Exists : Is(name, "INCRBY"u8) ? CommandId.IncrBy : Is(name, "DECRBY"u8) ? CommandId.DecrBy
             : Is(name, "EXPIRE"u8) ? CommandId.Expire : Is(name, "DBSIZE"u8) ? CommandId.DbSize : Is(name, "CONFIG"u8) ? CommandId.Config
-            : Is(name, "CLIENT"u8) ? CommandId.Client : Is(name, "SELECT"u8) ? CommandId.Select : CommandId.Unknown,
+            : Is(name, "CLIENT"u8) ? CommandId.Client : Is(name, "SELECT"u8) ? CommandId.Select : Is(name, "UNLINK"u8) ? CommandId.Unlink : CommandId.Unknown,
         7 => Is(name, "PEXPIRE"u8) ? CommandId.PExpire : Is(name, "COMMAND"u8) ? CommandId.Command : CommandId.Unknown,
         8 => Is(name, "FLUSHALL"u8) ? CommandId.FlushAll : CommandId.Unknown,
         _ => CommandId.Unknown,
@@ -77,6 +77,8 @@ internal static class CommandTable
             new(CommandId.Client, "client", -2, ["stale"], 0, 0, 0),
             new(CommandId.Select, "select", 2, ["stale", "fast"], 0, 0, 0),
             new(CommandId.Hello, "hello", -1, ["fast", "stale"], 0, 0, 0),
+            new(CommandId.Unlink, "unlink", -2, ["write", "fast"], 1, -1, 1),
+            new(CommandId.SetNx, "setnx", 3, ["write", "denyoom", "fast"], 1, 1, 1),
         ];
 
         for (int i = 0; i < table.Length; i++)

@@ -44,6 +44,11 @@ internal static class CommandLine
                     continue;
             }
 
+            if (arg is not ("--port" or "--cores" or "--transport" or "--bind" or "--shutdown-timeout"))
+            {
+                return Fail($"Unknown option {arg}.", out options, out error);
+            }
+
             if (value is null)
             {
                 return Fail($"{arg} needs a value.", out options, out error);
@@ -67,10 +72,8 @@ internal static class CommandLine
                 case "--shutdown-timeout" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0:
                     options.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
                     break;
-                case "--port" or "--cores" or "--transport" or "--bind" or "--shutdown-timeout":
-                    return Fail($"{arg} {value}: not a valid value.", out options, out error);
                 default:
-                    return Fail($"Unknown option {arg}.", out options, out error);
+                    return Fail($"{arg} {value}: not a valid value.", out options, out error);
             }
         }
 

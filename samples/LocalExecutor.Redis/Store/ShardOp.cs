@@ -45,6 +45,9 @@ internal static class SetFlags
     public const byte None = 0;
     public const byte IfNotExists = 1;
     public const byte IfExists = 2;
+
+    /// <summary>Reply :1 or :0 (SETNX) instead of +OK or a null bulk.</summary>
+    public const byte ReplyInteger = 4;
 }
 
 /// <summary>

@@ -93,7 +93,8 @@ internal sealed class ShardStore : IDisposable
                 return 0;
 
             case OpKind.Set:
-                Resp.Raw(output, Set(key, request.Arg(op.ValueArg), op.Number, op.Flags) ? Resp.Ok : Resp.NullBulk);
+                bool stored = Set(key, request.Arg(op.ValueArg), op.Number, op.Flags);
+                Resp.Raw(output, (op.Flags & SetFlags.ReplyInteger) != 0 ? (stored ? Resp.One : Resp.Zero) : stored ? Resp.Ok : Resp.NullBulk);
                 return 0;
 
             case OpKind.Put:
