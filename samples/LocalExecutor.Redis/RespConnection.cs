@@ -111,13 +111,16 @@ public sealed partial class RespConnection : IDisposable
     {
         Exception? failure = null;
         int statsSlot = _shards.StatsSlot();
+        var home = new ContextHop();
         using CancellationTokenRegistration registration = stopping.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), _input);
         try
         {
             while (true)
             {
-                // On an executor this resumes on its core (through its synchronization context, or the reactor's waker).
-                ReadResult result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(true);
+                // On an executor the loop continues on its core: a reactor pipe resumes it there; a read completed on
+                // another thread (a .NET socket's) hops back through the executor's synchronization context.
+                ReadResult result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
+                await home;
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 var reader = new SequenceReader<byte>(buffer);
                 ParseStatus status = _parser.Parse(ref reader, _request, MaxBatchCommands, MaxBatchBytes);
@@ -142,7 +145,8 @@ public sealed partial class RespConnection : IDisposable
                         WriteReply(i);
                         if (_canCountUnflushed && _output.UnflushedBytes > FlushThreshold)
                         {
-                            FlushResult partial = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(true);
+                            FlushResult partial = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
+                            await home;
                             if (partial.IsCompleted)
                             {
                                 _closing = true;
@@ -162,7 +166,8 @@ public sealed partial class RespConnection : IDisposable
                     _closing = true;
                 }
 
-                FlushResult flushed = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(true);
+                FlushResult flushed = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
+                await home;
                 if (_closing || flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -14,7 +13,7 @@ namespace ThreadPerCore.Redis.Transports;
 internal sealed class ConnectionTracker : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<Socket, Task> _open = [];
+    private readonly Dictionary<IDisposable, Task> _open = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Signalled when the server stops: accept loops end, connections finish up.</summary>
@@ -32,10 +31,13 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    /// <summary>Starts serving <paramref name="socket"/> with <paramref name="serve"/> and tracks it until it ends.</summary>
-    public void Serve(Socket socket, Func<Socket, Task> serve)
+    /// <summary>Starts serving <paramref name="connection"/> with <paramref name="serve"/> and tracks it until it ends;
+    /// disposing the connection (a socket, or a reactor connection) is how a stop closes it at the deadline.</summary>
+    public void Serve<TConnection>(TConnection connection, Func<TConnection, Task> serve)
+        where TConnection : class, IDisposable
     {
-        Task serving = serve(socket);
+        IDisposable socket = connection;
+        Task serving = serve(connection);
         lock (_lock)
         {
             if (!serving.IsCompleted)
@@ -49,7 +51,7 @@ internal sealed class ConnectionTracker : IDisposable
             _ = serving.ContinueWith(
                 static (_, state) =>
                 {
-                    var (tracker, s) = ((ConnectionTracker, Socket))state!;
+                    var (tracker, s) = ((ConnectionTracker, IDisposable))state!;
                     lock (tracker._lock)
                     {
                         tracker._open.Remove(s);
@@ -85,8 +87,8 @@ internal sealed class ConnectionTracker : IDisposable
             return 0; // a connection that failed (a reset) is still a connection that ended
         }
 
-        (Task[] tasks, Socket[] sockets) = Snapshot();
-        foreach (Socket socket in sockets)
+        (Task[] tasks, IDisposable[] sockets) = Snapshot();
+        foreach (IDisposable socket in sockets)
         {
             socket.Dispose(); // its pending read or write fails, and its loop ends
         }
@@ -112,14 +114,14 @@ internal sealed class ConnectionTracker : IDisposable
 
     private static bool AllCompleted(Task[] tasks) => Array.TrueForAll(tasks, t => t.IsCompleted);
 
-    private (Task[] Tasks, Socket[] Sockets) Snapshot()
+    private (Task[] Tasks, IDisposable[] Connections) Snapshot()
     {
         lock (_lock)
         {
             var tasks = new Task[_open.Count];
-            var sockets = new Socket[_open.Count];
+            var sockets = new IDisposable[_open.Count];
             int i = 0;
-            foreach (KeyValuePair<Socket, Task> pair in _open)
+            foreach (KeyValuePair<IDisposable, Task> pair in _open)
             {
                 sockets[i] = pair.Key;
                 tasks[i++] = pair.Value;

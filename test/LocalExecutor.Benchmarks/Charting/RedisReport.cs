@@ -45,8 +45,8 @@ internal static class RedisReport
         Row? Find(string server, (string Test, int Pipeline, int Clients) c) =>
             rows.FirstOrDefault(r => r.Server == server && r.Test == c.Test && r.Pipeline == c.Pipeline && r.Clients == c.Clients);
 
-        Chart(servers, configs, Find, r => r.Rps / 1000, "thousand requests/s (higher is better)", "redis-throughput.png", Path.Combine(outDir, "redis-throughput.png"));
-        Chart(servers, configs, Find, r => r.P99Ms, "p99 latency, ms (lower is better)", "redis-p99.png", Path.Combine(outDir, "redis-p99.png"));
+        Chart(servers, configs, Find, r => r.Rps / 1000, "thousand requests/s (higher is better)", "throughput", Path.Combine(outDir, "redis-throughput.png"));
+        Chart(servers, configs, Find, r => r.P99Ms, "p99 latency, ms (lower is better)", "p99 latency", Path.Combine(outDir, "redis-p99.png"));
 
         var md = new StringBuilder();
         md.AppendLine("# RESP server benchmark: redis-benchmark against our server, Redis 7 and Garnet");
@@ -163,7 +163,7 @@ internal static class RedisReport
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.Margins(bottom: 0);
         plot.YLabel(axis);
-        plot.Title($"RESP servers on one CPU, redis-benchmark on another ({title.Replace(".png", "", StringComparison.Ordinal)})", size: 14);
+        plot.Title($"RESP servers on one CPU, redis-benchmark on another: {title}", size: 14);
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(path, 1300, 560);
     }
