@@ -119,8 +119,7 @@ public sealed partial class RespConnection : IDisposable
             {
                 // On an executor the loop continues on its core: a reactor pipe resumes it there; a read completed on
                 // another thread (a .NET socket's) hops back through the executor's synchronization context.
-                ReadResult result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
-                await home;
+                ReadResult result = await home.Await(_input.ReadAsync(CancellationToken.None));
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 var reader = new SequenceReader<byte>(buffer);
                 ParseStatus status = _parser.Parse(ref reader, _request, MaxBatchCommands, MaxBatchBytes);
@@ -145,8 +144,7 @@ public sealed partial class RespConnection : IDisposable
                         WriteReply(i);
                         if (_canCountUnflushed && _output.UnflushedBytes > FlushThreshold)
                         {
-                            FlushResult partial = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
-                            await home;
+                            FlushResult partial = await home.Await(_output.FlushAsync(CancellationToken.None));
                             if (partial.IsCompleted)
                             {
                                 _closing = true;
@@ -166,8 +164,7 @@ public sealed partial class RespConnection : IDisposable
                     _closing = true;
                 }
 
-                FlushResult flushed = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(!home.HasHome);
-                await home;
+                FlushResult flushed = await home.Await(_output.FlushAsync(CancellationToken.None));
                 if (_closing || flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
