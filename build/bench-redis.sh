@@ -71,10 +71,10 @@ free_port() {
 start_server() { # name port
   local name=$1 port=$2
   case "$name" in
-    sockets|reactor) taskset -c "$SERVER_CPU" dotnet "$DLL" --port "$port" --cores "$CORES" --transport "$name" >"$OUT/logs/$name.log" 2>&1 & ;;
-    threadpool) taskset -c "$SERVER_CPU" dotnet "$DLL" --port "$port" --cores "$CORES" --threadpool >"$OUT/logs/$name.log" 2>&1 & ;;
-    redis) taskset -c "$SERVER_CPU" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$OUT/logs/$name.log" 2>&1 & ;;
-    garnet) taskset -c "$SERVER_CPU" "$GARNET" --port "$port" --bind 127.0.0.1 -m 1g -i 64m -q >"$OUT/logs/$name.log" 2>&1 & ;;
+    sockets|reactor) taskset -c "$SERVER_CPU" dotnet "$DLL" --port "$port" --cores "$CORES" --transport "$name" >"$LOGS/$name.log" 2>&1 & ;;
+    threadpool) taskset -c "$SERVER_CPU" dotnet "$DLL" --port "$port" --cores "$CORES" --threadpool >"$LOGS/$name.log" 2>&1 & ;;
+    redis) taskset -c "$SERVER_CPU" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$LOGS/$name.log" 2>&1 & ;;
+    garnet) taskset -c "$SERVER_CPU" "$GARNET" --port "$port" --bind 127.0.0.1 -m 1g -i 64m -q >"$LOGS/$name.log" 2>&1 & ;;
     *) echo "unknown server '$name' (sockets, threadpool, reactor, redis, garnet)" >&2; exit 2 ;;
   esac
   SERVER_PID=$!
@@ -84,7 +84,7 @@ start_server() { # name port
     sleep 0.1
   done
   echo "server $name did not answer PING on port $port; its log:" >&2
-  cat "$OUT/logs/$name.log" >&2
+  cat "$LOGS/$name.log" >&2
   stop_server
   return 1
 }
@@ -111,7 +111,8 @@ bench() { # port test pipeline clients requests
 }
 
 # --- runs ----------------------------------------------------------------------------------------------------------
-mkdir -p "$OUT/logs"
+LOGS="$ROOT/artifacts/bench-logs"
+mkdir -p "$OUT" "$LOGS"
 RAW="$OUT/raw.csv"
 echo "server,test,pipeline,clients,requests,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,bytes_per_request,load_1min" >"$RAW"
 {
