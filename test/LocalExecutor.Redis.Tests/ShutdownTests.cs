@@ -73,7 +73,7 @@ public sealed class ShutdownTests
         }
 
         string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "LocalExecutor.Redis.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --port 0 --cores 2 --transport sockets")
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --port 0 --cores 1 --transport sockets")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -83,7 +83,7 @@ public sealed class ShutdownTests
         try
         {
             string line = (await process.StandardOutput.ReadLineAsync().Within("the exe's start line"))!;
-            line.Should().MatchRegex(@"listening on 127\.0\.0\.1:\d+ \(port \d+\), cores 2, transport sockets");
+            line.Should().MatchRegex(@"listening on 127\.0\.0\.1:\d+ \(port \d+\), cores 1, transport sockets");
             int port = int.Parse(Regex.Match(line, @"\(port (\d+)\)").Groups[1].Value);
             await using (RespClient client = await RespClient.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)))
             {
