@@ -13,7 +13,8 @@ namespace ThreadPerCore.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project test/LocalExecutor.Benchmarks -- [--quick] [--filter PATTERN] [--no-chart] [--out DIR]</c>
 /// runs the workloads and then renders the charts and the ratio table;
-/// <c>-- --chart RESULTS_DIR [--out DIR]</c> only renders them from an earlier run's results.
+/// <c>-- --chart RESULTS_DIR [--out DIR]</c> only renders them from an earlier run's results;
+/// <c>-- --redis-report RAW.csv --out DIR</c> renders build/bench-redis.sh's results (docs/redis.md).
 /// </summary>
 internal static class Program
 {
@@ -35,7 +36,14 @@ internal static class Program
         bool quick = Take(rest, "--quick");
         bool noChart = Take(rest, "--no-chart");
         string? chartOnly = TakeValue(rest, "--chart");
+        string? redisReport = TakeValue(rest, "--redis-report");
         string outDir = TakeValue(rest, "--out") ?? DefaultOutputDirectory();
+
+        if (redisReport is not null)
+        {
+            RedisReport.Render(redisReport, outDir);
+            return 0;
+        }
 
         if (chartOnly is not null)
         {
