@@ -51,9 +51,10 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Starting_on_the_reactor_without_it_names_the_missing_piece()
+    public async Task The_default_transport_is_the_reactor_where_there_is_one()
     {
-        Func<Task> start = () => RedisServer.StartAsync(new RedisServerOptions { Port = 0, Transport = RedisTransport.Reactor });
-        (await start.Should().ThrowAsync<NotSupportedException>()).Which.Message.Should().Contain("src/LocalExecutor/IO").And.Contain("--transport sockets");
+        await using RedisServer server = await RedisServer.StartAsync(new RedisServerOptions { Port = 0, BindAddress = System.Net.IPAddress.Loopback, Cores = 1, Placement = PoolPlacement.Unbound(1) });
+        server.Transport.Should().Be(RedisTransport.Reactor);
+        server.Context.Transport.Should().Be("reactor");
     }
 }

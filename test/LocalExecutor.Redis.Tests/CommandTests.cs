@@ -216,7 +216,7 @@ public sealed class CommandTests(ServersFixture servers)
         IDatabase db = servers.Db(transport);
         string info = (await db.ExecuteAsync("INFO", "server")).ToString();
         info.Should().StartWith("# Server\r\n").And.Contain("redis_version:7.0.0\r\n").And.Contain($"tcp_port:{servers.Server(transport).EndPoint.Port}\r\n")
-            .And.Contain($"executor_transport:{(transport == RedisTransport.Sockets ? "sockets" : "threadpool")}\r\n").And.Contain("executor_cores:2\r\n");
+            .And.Contain($"executor_transport:{transport switch { RedisTransport.Reactor => "reactor", RedisTransport.Sockets => "sockets", _ => "threadpool" }}\r\n").And.Contain("executor_cores:2\r\n");
         info.Should().NotContain("# Stats");
         string stats = (await db.ExecuteAsync("INFO", "stats")).ToString();
         long Field(string text, string name) => long.Parse(text.Split("\r\n").Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]);

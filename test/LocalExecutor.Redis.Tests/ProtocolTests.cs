@@ -166,7 +166,7 @@ public sealed class ProtocolTests(ServersFixture servers)
                 ("*" + new string('1', 70_000), "-ERR Protocol error: too big mbulk count string\r\n"),
                 (new string('a', 70_000), "-ERR Protocol error: too big inline request\r\n"),
             ];
-            foreach (RedisTransport transport in new[] { RedisTransport.Sockets, RedisTransport.ThreadPool })
+            foreach (RedisTransport transport in TestServer.All)
             {
                 foreach ((string input, string reply) in cases)
                 {

@@ -48,13 +48,14 @@ public sealed class RedisServer : IAsyncDisposable
     public IShardAccess Shards { get; }
 
     /// <summary>How many connections are open.</summary>
-    public int OpenConnections => _tracker.Count;
+    public int OpenConnections => _transport is ReactorTransport reactor ? reactor.OpenConnections : _tracker.Count;
 
     /// <summary>Starts a server: its executors (unless on the thread pool), shards, listeners and accept loops.</summary>
     /// <param name="options">How.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="NotSupportedException">The reactor transport was asked for and this build has no reactor.</exception>
+    /// <exception cref="PlatformNotSupportedException">The reactor transport was asked for and the executors have no
+    /// reactor (not Linux).</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The port could not be bound.</exception>
     public static async Task<RedisServer> StartAsync(RedisServerOptions options)
     {
@@ -66,11 +67,6 @@ public sealed class RedisServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ShutdownTimeout, TimeSpan.Zero, "options.ShutdownTimeout");
         int cores = options.Cores ?? SystemCpus.UsableCpuCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1, "options.Cores");
-        if (options.Transport == RedisTransport.Reactor)
-        {
-            ReactorTransport.Start();
-        }
-
         var endpoint = new IPEndPoint(options.BindAddress, options.Port);
         string name = options.Transport switch
         {
@@ -103,7 +99,9 @@ public sealed class RedisServer : IAsyncDisposable
         var shards = new ExecutorShards(pool, context, options.Clock);
         try
         {
-            SocketsTransport listener = SocketsTransport.Start(pool, shards, endpoint, tracker);
+            IServerTransport listener = options.Transport == RedisTransport.Reactor
+                ? await ReactorTransport.StartAsync(pool, shards, endpoint, options.ShutdownTimeout).ConfigureAwait(false)
+                : SocketsTransport.Start(pool, shards, endpoint, tracker);
             context.Port = listener.EndPoint.Port;
             return new RedisServer(options.Transport, context, shards, pool, listener, tracker, options.ShutdownTimeout);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 using ThreadPerCore.Redis.Hosting;
@@ -11,47 +12,31 @@ namespace ThreadPerCore.Redis.Tests;
 /// collection (which use their own keys, so they do not see each other's).</summary>
 public sealed class ServersFixture : IAsyncLifetime
 {
-    private RedisServer? _sockets;
-    private RedisServer? _threadPool;
-    private ConnectionMultiplexer? _socketsClient;
-    private ConnectionMultiplexer? _threadPoolClient;
+    private readonly Dictionary<RedisTransport, (RedisServer Server, ConnectionMultiplexer Client)> _running = [];
 
     public ConcurrentQueue<string> Log { get; } = new();
 
-    public RedisServer Server(RedisTransport transport) => (transport == RedisTransport.Sockets ? _sockets : _threadPool)!;
+    public RedisServer Server(RedisTransport transport) => _running[transport].Server;
 
-    public ConnectionMultiplexer Client(RedisTransport transport) => (transport == RedisTransport.Sockets ? _socketsClient : _threadPoolClient)!;
+    public ConnectionMultiplexer Client(RedisTransport transport) => _running[transport].Client;
 
     public IDatabase Db(RedisTransport transport) => Client(transport).GetDatabase();
 
     public async Task InitializeAsync()
     {
-        _sockets = await TestServer.StartAsync(RedisTransport.Sockets, log: Log);
-        _threadPool = await TestServer.StartAsync(RedisTransport.ThreadPool, log: Log);
-        _socketsClient = await TestServer.ConnectAsync(_sockets);
-        _threadPoolClient = await TestServer.ConnectAsync(_threadPool);
+        foreach (RedisTransport transport in TestServer.All)
+        {
+            RedisServer server = await TestServer.StartAsync(transport, log: Log);
+            _running[transport] = (server, await TestServer.ConnectAsync(server));
+        }
     }
 
     public async Task DisposeAsync()
     {
-        if (_socketsClient is not null)
+        foreach ((RedisTransport transport, (RedisServer server, ConnectionMultiplexer client)) in _running)
         {
-            await _socketsClient.DisposeAsync();
-        }
-
-        if (_threadPoolClient is not null)
-        {
-            await _threadPoolClient.DisposeAsync();
-        }
-
-        if (_sockets is not null)
-        {
-            await _sockets.StopAsync().Within("the sockets server to stop");
-        }
-
-        if (_threadPool is not null)
-        {
-            await _threadPool.StopAsync().Within("the thread-pool server to stop");
+            await client.DisposeAsync();
+            await server.StopAsync().Within($"the {transport} server to stop");
         }
     }
 

@@ -12,7 +12,24 @@ namespace ThreadPerCore.Redis.Tests;
 /// machine is shared), a short shutdown deadline, and a log the test can read.</summary>
 internal static class TestServer
 {
-    public static TheoryData<RedisTransport> Transports => new() { RedisTransport.Sockets, RedisTransport.ThreadPool };
+    /// <summary>Every transport this system runs: the reactor (Linux), .NET sockets on the executors, the thread pool.</summary>
+    public static TheoryData<RedisTransport> Transports
+    {
+        get
+        {
+            var transports = new TheoryData<RedisTransport>();
+            foreach (RedisTransport transport in All)
+            {
+                transports.Add(transport);
+            }
+
+            return transports;
+        }
+    }
+
+    public static RedisTransport[] All => OperatingSystem.IsLinux()
+        ? [RedisTransport.Reactor, RedisTransport.Sockets, RedisTransport.ThreadPool]
+        : [RedisTransport.Sockets, RedisTransport.ThreadPool];
 
     public static Task<RedisServer> StartAsync(RedisTransport transport, TimeProvider? clock = null, int cores = 2, ConcurrentQueue<string>? log = null, TimeSpan? shutdownTimeout = null) =>
         RedisServer.StartAsync(new RedisServerOptions
