@@ -17,7 +17,6 @@ public sealed partial class LocalChannel<T>
     {
         private T _item = default!;
         private Outcome _outcome;
-        private bool _armed;
         private bool _isSend;
 
         public enum Outcome : byte
@@ -39,7 +38,6 @@ public sealed partial class LocalChannel<T>
             _item = item;
             _isSend = isSend;
             _outcome = Outcome.Pending;
-            _armed = false;
             Begin(cancellationToken);
         }
 
@@ -65,14 +63,11 @@ public sealed partial class LocalChannel<T>
             Complete(Outcome.Done);
         }
 
-        /// <summary>Ends the wait (owner thread); wakes the waiter if it already awaits.</summary>
+        /// <summary>Ends the wait (owner thread); wakes the waiter if it already awaits, else it wakes itself when it arms.</summary>
         public void Complete(Outcome outcome)
         {
             _outcome = outcome;
-            if (_armed)
-            {
-                Signal();
-            }
+            Signal();
         }
 
         public ValueTaskSourceStatus GetStatus(short token)
@@ -94,14 +89,7 @@ public sealed partial class LocalChannel<T>
         protected override void Arm()
         {
             channel.VerifyOwner();
-            RegisterCancellation(); // may cancel at once, on this thread
-            if (_outcome != Outcome.Pending)
-            {
-                Signal();
-                return;
-            }
-
-            _armed = true;
+            ArmWith(new Listed()); // the token may cancel at once, on this thread; a completed wait wakes itself here
         }
 
         protected override void OnCancellationRequested()
@@ -145,6 +133,15 @@ public sealed partial class LocalChannel<T>
 
             _item = default!;
             Complete(Outcome.Canceled);
+        }
+
+        /// <summary>A local wait is announced by being in the channel's lists (owner thread): nothing to raise, and its
+        /// cancel goes through the owner thread, not through <see cref="ChannelOperation.CancelWith"/>.</summary>
+        private readonly struct Listed : IWaitFlag
+        {
+            public bool TryRaise() => true;
+
+            public bool TryWithdraw() => false;
         }
 
         private T Finish(short token)
