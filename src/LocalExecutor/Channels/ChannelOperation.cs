@@ -56,9 +56,6 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>True when the current wait was ended by its token.</summary>
     protected bool IsCanceled => _wait.IsCanceled;
 
-    /// <summary>Signals of reclaimed waits that have not arrived yet (for tests).</summary>
-    internal int OwedSignals => _wait.OwedSignals;
-
     /// <summary>Starts a wait.</summary>
     public void Begin(CancellationToken cancellationToken)
     {
@@ -110,7 +107,8 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
         Arm();
     }
 
-    /// <summary>Arms the wait once its waiter is registered; implementations call <see cref="ArmWith"/>.</summary>
+    /// <summary>Arms the wait once its waiter is registered; implementations call <see cref="ArmWith"/> (or
+    /// <see cref="ArmOnOwnerThread"/>).</summary>
     protected abstract void Arm();
 
     /// <summary>Called when the token is cancelled, on the cancelling thread; implementations call
@@ -122,13 +120,19 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     protected void ArmWith<TFlag>(TFlag flag)
         where TFlag : struct, IWaitFlag
     {
-        if (CancellationToken.CanBeCanceled)
-        {
-            // May run the callback at once, on this thread: it then leaves the withdrawal to Arm below.
-            _registration = CancellationToken.UnsafeRegister(static self => ((ChannelOperation)self!).OnCancellationRequested(), this);
-        }
-
+        RegisterCancellation(); // may run the callback at once, on this thread: it then leaves the withdrawal to Arm
         if (_wait.Arm(flag, out Waiter waiter))
+        {
+            Wake(in waiter);
+        }
+    }
+
+    /// <summary><see cref="ArmWith"/> for a wait that lives on one thread (<see cref="LocalChannel{T}"/>): no flag,
+    /// no atomic instruction; its cancel is handed to that thread by <see cref="OnCancellationRequested"/>.</summary>
+    protected void ArmOnOwnerThread()
+    {
+        RegisterCancellation(); // may cancel at once, on this thread
+        if (_wait.ArmOnOwnerThread(out Waiter waiter))
         {
             Wake(in waiter);
         }
@@ -155,6 +159,15 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
         }
     }
 
+    /// <summary><see cref="Signal"/> for a wait that lives on one thread, called on that thread.</summary>
+    protected void SignalOnOwnerThread()
+    {
+        if (_wait.SignalOnOwnerThread(out Waiter waiter))
+        {
+            Wake(in waiter);
+        }
+    }
+
     void IThreadPoolWorkItem.Execute() => InvokeContinuation();
 
     /// <summary>
@@ -163,10 +176,20 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// signal is then counted as owed and cannot wake the next wait (see <see cref="WaitState{TWaiter}"/>).
     /// </summary>
     /// <param name="withdrawn">True if the channel withdrew the wait's flag itself (no signal will come).</param>
-    internal void ReleaseAbandoned(bool withdrawn) => Release(signalDue: !withdrawn);
+    internal void ReleaseAbandoned(bool withdrawn) => EndWait(signalDue: !withdrawn);
 
     /// <summary>Ends the wait: the instance may serve the next one. Called by the waiter when it takes the result.</summary>
-    protected void Release() => Release(signalDue: false);
+    protected void Release() => EndWait(signalDue: false);
+
+    /// <summary><see cref="Release"/> for a wait that lives on one thread.</summary>
+    protected void ReleaseOnOwnerThread()
+    {
+        _registration.Dispose();
+        _registration = default;
+        CancellationToken = default;
+        _wait.ReleaseOnOwnerThread();
+        IsPending = false;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected void ValidateToken(short token)
@@ -177,7 +200,15 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
         }
     }
 
-    private void Release(bool signalDue)
+    private void RegisterCancellation()
+    {
+        if (CancellationToken.CanBeCanceled)
+        {
+            _registration = CancellationToken.UnsafeRegister(static self => ((ChannelOperation)self!).OnCancellationRequested(), this);
+        }
+    }
+
+    private void EndWait(bool signalDue)
     {
         // Waits for a cancellation callback that is running right now (a few instructions, never blocking), so none can
         // touch the next wait, and a cancel never arrives late (WaitState relies on that).

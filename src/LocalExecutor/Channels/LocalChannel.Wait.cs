@@ -46,7 +46,7 @@ public sealed partial class LocalChannel<T>
         {
             _item = default!;
             _outcome = Outcome.Canceled;
-            Release();
+            ReleaseOnOwnerThread();
             channel.Return(this);
         }
 
@@ -67,7 +67,7 @@ public sealed partial class LocalChannel<T>
         public void Complete(Outcome outcome)
         {
             _outcome = outcome;
-            Signal();
+            SignalOnOwnerThread();
         }
 
         public ValueTaskSourceStatus GetStatus(short token)
@@ -89,7 +89,7 @@ public sealed partial class LocalChannel<T>
         protected override void Arm()
         {
             channel.VerifyOwner();
-            ArmWith(new Listed()); // the token may cancel at once, on this thread; a completed wait wakes itself here
+            ArmOnOwnerThread(); // the token may cancel at once, on this thread; a completed wait wakes itself here
         }
 
         protected override void OnCancellationRequested()
@@ -135,15 +135,6 @@ public sealed partial class LocalChannel<T>
             Complete(Outcome.Canceled);
         }
 
-        /// <summary>A local wait is announced by being in the channel's lists (owner thread): nothing to raise, and its
-        /// cancel goes through the owner thread, not through <see cref="ChannelOperation.CancelWith"/>.</summary>
-        private readonly struct Listed : IWaitFlag
-        {
-            public bool TryRaise() => true;
-
-            public bool TryWithdraw() => false;
-        }
-
         private T Finish(short token)
         {
             ValidateToken(token);
@@ -155,7 +146,7 @@ public sealed partial class LocalChannel<T>
 
             T item = TakeItem();
             CancellationToken cancellationToken = CancellationToken;
-            Release();
+            ReleaseOnOwnerThread(); // off the owner thread too: the instance is then dropped, never reused
             if (channel._owner.IsOwnerThread)
             {
                 channel.Return(this); // off the owner thread (ConfigureAwait(false)) the instance is simply dropped

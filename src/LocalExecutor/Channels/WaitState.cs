@@ -230,6 +230,33 @@ internal struct WaitState<TWaiter>
         Waiter = default;
     }
 
+    /// <summary><see cref="Arm"/> for a wait whose every transition happens on one thread (a <c>LocalChannel</c>
+    /// wait): plain reads and writes, no flag.</summary>
+    public bool ArmOnOwnerThread(out TWaiter waiter)
+    {
+        int seen = _word;
+        _word = seen | Armed;
+        waiter = (seen & Signalled) != 0 ? Waiter : default;
+        return (seen & Signalled) != 0;
+    }
+
+    /// <summary><see cref="Signal"/> for a wait whose every transition happens on one thread.</summary>
+    public bool SignalOnOwnerThread(out TWaiter waiter)
+    {
+        int seen = _word;
+        Debug.Assert((seen & (Signalled | OwedMask)) == 0, "a local wait is signalled once and owes nothing");
+        _word = seen | Signalled;
+        waiter = (seen & Armed) != 0 ? Waiter : default;
+        return (seen & Armed) != 0;
+    }
+
+    /// <summary><see cref="Release"/> for a wait whose every transition happens on one thread (no signal can be on its way).</summary>
+    public void ReleaseOnOwnerThread()
+    {
+        _word = unchecked(((_word >> VersionShift) + 1) << VersionShift);
+        Waiter = default;
+    }
+
     private Arrival Arrive(bool canceled, out TWaiter waiter)
     {
         int outcome = canceled ? Canceled : 0;

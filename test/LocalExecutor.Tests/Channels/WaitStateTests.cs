@@ -155,6 +155,23 @@ public sealed class WaitStateTests
         state.IsCanceled.Should().BeFalse();
     }
 
+    [Fact]
+    public void A_wait_that_lives_on_one_thread_follows_the_same_rules_with_plain_writes()
+    {
+        var state = default(WaitState<Waiter>);
+        state.Waiter = new Waiter(1);
+        state.SignalOnOwnerThread(out _).Should().BeFalse("not armed yet");
+        state.ArmOnOwnerThread(out Waiter woken).Should().BeTrue("its signal came first");
+        woken.Id.Should().Be(1);
+        state.ReleaseOnOwnerThread();
+
+        state.Waiter = new Waiter(2);
+        state.ArmOnOwnerThread(out _).Should().BeFalse();
+        state.SignalOnOwnerThread(out woken).Should().BeTrue();
+        woken.Id.Should().Be(2);
+        state.Version.Should().Be(1);
+    }
+
     private readonly record struct Waiter(int Id);
 
     /// <summary>A flag that can be raised and withdrawn unless a signaller took it.</summary>
