@@ -630,6 +630,7 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     /// <summary>Cancels the current send and receive of the test at random moments: their tokens, or their raw tasks.</summary>
     private sealed class Chaos
     {
+        private readonly Lock _gate = new();
         private (LocalTask Task, CancellationTokenSource Cts)? _producer;
         private (LocalTask Task, CancellationTokenSource Cts)? _consumer;
         private volatile bool _stopped;
@@ -637,14 +638,14 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
 
         public (LocalTask Task, CancellationTokenSource Cts)? Producer
         {
-            get { lock (this) { return _producer; } }
-            set { lock (this) { _producer = value; } }
+            get { lock (_gate) { return _producer; } }
+            set { lock (_gate) { _producer = value; } }
         }
 
         public (LocalTask Task, CancellationTokenSource Cts)? Consumer
         {
-            get { lock (this) { return _consumer; } }
-            set { lock (this) { _consumer = value; } }
+            get { lock (_gate) { return _consumer; } }
+            set { lock (_gate) { _consumer = value; } }
         }
 
         public int Cancels => Volatile.Read(ref _cancels);
