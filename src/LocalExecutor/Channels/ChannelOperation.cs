@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,7 +10,8 @@ namespace ThreadPerCore.Channels;
 /// The reusable part of a channel's awaitable operation: who waits (a raw task's waker, or an await continuation with
 /// the place it must resume) and how to wake it. One instance serves wait after wait (its <see cref="Version"/> tells
 /// them apart, as with <see cref="ManualResetValueTaskSourceCore{TResult}"/>), so a waiting send or receive allocates
-/// nothing once the channel exists.
+/// nothing once the channel exists. The protocol between the waiter, its signallers and its canceller is
+/// <see cref="WaitState{TWaiter}"/>; this class registers the waiter and the token and does the waking.
 /// </summary>
 /// <remarks>
 /// <para>Waking never runs the waiter on the waking thread: a raw task is woken through its own executor (a wake by
@@ -25,18 +25,13 @@ namespace ThreadPerCore.Channels;
 /// </remarks>
 internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
 {
-    private LocalTask? _waker;
-    private Action<object?>? _continuation;
-    private object? _continuationState;
-    private object? _target; // TaskQueue, SynchronizationContext, TaskScheduler, or null for the thread pool
-    private ExecutionContext? _executionContext;
+    private WaitState<Waiter> _wait;
     private CancellationTokenRegistration _registration;
-    private int _signaledVersion = -1;
 
     /// <summary>Tells this wait from earlier and later ones on the same instance.</summary>
-    public short Version { get; private set; }
+    public short Version => _wait.Version;
 
-    /// <summary>True from <see cref="Begin"/> until the waiter took the result.</summary>
+    /// <summary>True from <see cref="Begin"/> until the waiter took the result (or the wait was reclaimed).</summary>
     public bool IsPending { get; private set; }
 
     /// <summary>The token of the current wait.</summary>
@@ -47,18 +42,24 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// executor stopped) while it waited, like a Rust future dropped mid-await. The channel reclaims such a wait
     /// (<see cref="ReleaseAbandoned"/>) instead of staying blocked by it or handing it an item.
     /// </summary>
-    internal bool IsAbandoned => _waker is { IsCompleted: true };
+    internal bool IsAbandoned => _wait.Waiter.Waker is { IsCompleted: true };
 
     /// <summary>True when the current wait wakes a raw task directly (the builder's waker), not an await continuation.</summary>
-    internal bool IsWakerRegistered => _waker is not null;
+    internal bool IsWakerRegistered => _wait.Waiter.Waker is not null;
 
     /// <summary>True once a continuation or waker is registered for the current wait.</summary>
-    protected bool HasWaiter => _waker is not null || _continuation is not null;
+    protected bool HasWaiter => _wait.Waiter.Waker is not null || _wait.Waiter.Continuation is not null;
+
+    /// <summary>True once the current wait was signalled: its outcome is ready.</summary>
+    protected bool IsSignalled => _wait.IsSignalled;
+
+    /// <summary>True when the current wait was ended by its token.</summary>
+    protected bool IsCanceled => _wait.IsCanceled;
 
     /// <summary>Starts a wait.</summary>
     public void Begin(CancellationToken cancellationToken)
     {
-        Debug.Assert(!IsPending, "one wait at a time per operation");
+        System.Diagnostics.Debug.Assert(!IsPending, "one wait at a time per operation");
         IsPending = true;
         CancellationToken = cancellationToken;
     }
@@ -73,21 +74,22 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
             ThrowAwaitedTwice();
         }
 
-        if (state is Action action && action.Target is LocalTask waiter && ReferenceEquals(action, waiter.WakeAction))
+        ref Waiter waiter = ref _wait.Waiter;
+        if (state is Action action && action.Target is LocalTask task && ReferenceEquals(action, task.WakeAction))
         {
             // The method builder's waker, handed over by ValueTaskAwaiter: wake the task itself, one hop.
-            _waker = waiter;
+            waiter.Waker = task;
         }
         else
         {
-            _continuation = continuation;
-            _continuationState = state;
+            waiter.Continuation = continuation;
+            waiter.State = state;
             if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
             {
-                _executionContext = ExecutionContext.Capture();
+                waiter.Context = ExecutionContext.Capture();
             }
 
-            _target = (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 ? Continuation.CaptureTarget() : null;
+            waiter.Target = (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 ? Continuation.CaptureTarget() : null;
         }
 
         Arm();
@@ -101,90 +103,91 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
             ThrowAwaitedTwice();
         }
 
-        _waker = waiter;
+        _wait.Waiter.Waker = waiter;
         Arm();
     }
 
-    /// <summary>Publishes the waiter to the channel (or finds the wait already over and calls <see cref="Signal"/>).</summary>
+    /// <summary>Arms the wait once its waiter is registered; implementations call <see cref="ArmWith"/> (or
+    /// <see cref="ArmOnOwnerThread"/>).</summary>
     protected abstract void Arm();
 
-    /// <summary>Called when the token is cancelled, on the cancelling thread.</summary>
+    /// <summary>Called when the token is cancelled, on the cancelling thread; implementations call
+    /// <see cref="CancelWith"/> (or hand the cancel to where their waits live).</summary>
     protected abstract void OnCancellationRequested();
 
-    /// <summary>Subscribes <see cref="OnCancellationRequested"/> to the wait's token; may call it at once.</summary>
-    protected void RegisterCancellation()
+    /// <summary>Subscribes to the wait's token, then announces the wait at <paramref name="flag"/>; wakes the waiter
+    /// at once if there is nothing to wait for, its signal came first, or its token fired first.</summary>
+    protected void ArmWith<TFlag>(TFlag flag)
+        where TFlag : struct, IWaitFlag
     {
-        if (CancellationToken.CanBeCanceled)
+        RegisterCancellation(); // may run the callback at once, on this thread: it then leaves the withdrawal to Arm
+        if (_wait.Arm(flag, out Waiter waiter))
         {
-            _registration = CancellationToken.UnsafeRegister(static self => ((ChannelOperation)self!).OnCancellationRequested(), this);
+            Wake(in waiter);
         }
     }
 
-    /// <summary>Wakes the waiter where it waits. Called exactly once per armed wait, from any thread.</summary>
+    /// <summary><see cref="ArmWith"/> for a wait that lives on one thread (<see cref="LocalChannel{T}"/>): no flag,
+    /// no atomic instruction; its cancel is handed to that thread by <see cref="OnCancellationRequested"/>.</summary>
+    protected void ArmOnOwnerThread()
+    {
+        RegisterCancellation(); // may cancel at once, on this thread
+        if (_wait.ArmOnOwnerThread(out Waiter waiter))
+        {
+            Wake(in waiter);
+        }
+    }
+
+    /// <summary>The token's callback: withdraws the wait from <paramref name="flag"/> and, if that succeeds, ends it
+    /// as cancelled and wakes the waiter.</summary>
+    protected void CancelWith<TFlag>(TFlag flag)
+        where TFlag : struct, IWaitFlag
+    {
+        if (_wait.Cancel(flag, out Waiter waiter))
+        {
+            Wake(in waiter);
+        }
+    }
+
+    /// <summary>Ends the wait and wakes the waiter where it waits (or lets it wake itself when it arms). Called once
+    /// per wait by whoever took its flag, from any thread.</summary>
     public void Signal()
     {
-        short version = Version;
-        LocalTask? waker = _waker;
-        if (waker is not null)
+        if (_wait.Signal(out Waiter waiter))
         {
-            waker.Wake();
-            Volatile.Write(ref _signaledVersion, version); // see ReleaseAbandoned
-            return;
+            Wake(in waiter);
         }
+    }
 
-        switch (_target)
+    /// <summary><see cref="Signal"/> for a wait that lives on one thread, called on that thread.</summary>
+    protected void SignalOnOwnerThread()
+    {
+        if (_wait.SignalOnOwnerThread(out Waiter waiter))
         {
-            case null:
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-                break;
-            case TaskQueue queue:
-                queue.Executor.Post(queue, WorkKind.StateAction, _continuation!, _continuationState, _executionContext);
-                break;
-            case SynchronizationContext context:
-#pragma warning disable VSTHRD001 // resuming on the awaiter's own context is the job here
-                context.Post(static self => ((ChannelOperation)self!).InvokeContinuation(), this);
-#pragma warning restore VSTHRD001
-                break;
-            case TaskScheduler scheduler:
-                _ = Task.Factory.StartNew(static self => ((ChannelOperation)self!).InvokeContinuation(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
-                break;
+            Wake(in waiter);
         }
     }
 
     void IThreadPoolWorkItem.Execute() => InvokeContinuation();
 
     /// <summary>
-    /// Ends an abandoned wait (see <see cref="IsAbandoned"/>) so the instance can serve the next one. When the channel
-    /// could not withdraw the wait itself, its waker was already taken by a signaller (a send, a close): wait until that
-    /// signal is out, a few instructions, so it cannot land on the next wait.
+    /// Ends an abandoned wait (see <see cref="IsAbandoned"/>) so the instance can serve the next one. Never waits: if
+    /// the channel could not withdraw the wait itself, a signaller took it and its signal may still be on its way; that
+    /// signal is then counted as owed and cannot wake the next wait (see <see cref="WaitState{TWaiter}"/>).
     /// </summary>
-    internal void ReleaseAbandoned(bool signalInFlight)
-    {
-        if (signalInFlight)
-        {
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _signaledVersion) != Version)
-            {
-                spinner.SpinOnce();
-            }
-        }
-
-        Release();
-    }
+    /// <param name="withdrawn">True if the channel withdrew the wait's flag itself (no signal will come).</param>
+    internal void ReleaseAbandoned(bool withdrawn) => EndWait(signalDue: !withdrawn);
 
     /// <summary>Ends the wait: the instance may serve the next one. Called by the waiter when it takes the result.</summary>
-    protected void Release()
+    protected void Release() => EndWait(signalDue: false);
+
+    /// <summary><see cref="Release"/> for a wait that lives on one thread.</summary>
+    protected void ReleaseOnOwnerThread()
     {
-        // Waits for a cancellation callback that is running right now, so none can touch the next wait.
         _registration.Dispose();
         _registration = default;
         CancellationToken = default;
-        _waker = null;
-        _continuation = null;
-        _continuationState = null;
-        _target = null;
-        _executionContext = null;
-        Version++;
+        _wait.ReleaseOnOwnerThread();
         IsPending = false;
     }
 
@@ -197,19 +200,67 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
         }
     }
 
+    private void RegisterCancellation()
+    {
+        if (CancellationToken.CanBeCanceled)
+        {
+            _registration = CancellationToken.UnsafeRegister(static self => ((ChannelOperation)self!).OnCancellationRequested(), this);
+        }
+    }
+
+    private void EndWait(bool signalDue)
+    {
+        // Waits for a cancellation callback that is running right now (a few instructions, never blocking), so none can
+        // touch the next wait, and a cancel never arrives late (WaitState relies on that).
+        _registration.Dispose();
+        _registration = default;
+        CancellationToken = default;
+        _wait.Release(signalDue);
+        IsPending = false;
+    }
+
+    private void Wake(in Waiter waiter)
+    {
+        if (waiter.Waker is { } task)
+        {
+            task.Wake();
+            return;
+        }
+
+        // The continuation reads the waiter from this instance when it runs: nothing can release the wait before that.
+        switch (waiter.Target)
+        {
+            case null:
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                break;
+            case TaskQueue queue:
+                queue.Executor.Post(queue, WorkKind.StateAction, waiter.Continuation!, waiter.State, waiter.Context);
+                break;
+            case SynchronizationContext context:
+#pragma warning disable VSTHRD001 // resuming on the awaiter's own context is the job here
+                context.Post(static self => ((ChannelOperation)self!).InvokeContinuation(), this);
+#pragma warning restore VSTHRD001
+                break;
+            case TaskScheduler scheduler:
+                _ = Task.Factory.StartNew(static self => ((ChannelOperation)self!).InvokeContinuation(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
+                break;
+        }
+    }
+
     private void InvokeContinuation()
     {
-        ExecutionContext? context = _executionContext;
+        ref Waiter waiter = ref _wait.Waiter;
+        ExecutionContext? context = waiter.Context;
         if (context is null)
         {
-            _continuation!(_continuationState);
+            waiter.Continuation!(waiter.State);
         }
         else
         {
             ExecutionContext.Run(context, static self =>
             {
                 var operation = (ChannelOperation)self!;
-                operation._continuation!(operation._continuationState);
+                operation._wait.Waiter.Continuation!(operation._wait.Waiter.State);
             }, this);
         }
     }
@@ -219,4 +270,14 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
 
     private static void ThrowStaleToken() =>
         throw new InvalidOperationException("This ValueTask of a channel operation was already consumed; a ValueTask may be awaited only once.");
+
+    /// <summary>Who waits: a raw task's waker, or an await continuation and where it resumes.</summary>
+    private struct Waiter
+    {
+        public LocalTask? Waker;
+        public Action<object?>? Continuation;
+        public object? State;
+        public object? Target; // TaskQueue, SynchronizationContext, TaskScheduler, or null for the thread pool
+        public ExecutionContext? Context;
+    }
 }

@@ -17,7 +17,6 @@ public sealed partial class LocalChannel<T>
     {
         private T _item = default!;
         private Outcome _outcome;
-        private bool _armed;
         private bool _isSend;
 
         public enum Outcome : byte
@@ -39,7 +38,6 @@ public sealed partial class LocalChannel<T>
             _item = item;
             _isSend = isSend;
             _outcome = Outcome.Pending;
-            _armed = false;
             Begin(cancellationToken);
         }
 
@@ -48,7 +46,7 @@ public sealed partial class LocalChannel<T>
         {
             _item = default!;
             _outcome = Outcome.Canceled;
-            Release();
+            ReleaseOnOwnerThread();
             channel.Return(this);
         }
 
@@ -65,14 +63,11 @@ public sealed partial class LocalChannel<T>
             Complete(Outcome.Done);
         }
 
-        /// <summary>Ends the wait (owner thread); wakes the waiter if it already awaits.</summary>
+        /// <summary>Ends the wait (owner thread); wakes the waiter if it already awaits, else it wakes itself when it arms.</summary>
         public void Complete(Outcome outcome)
         {
             _outcome = outcome;
-            if (_armed)
-            {
-                Signal();
-            }
+            SignalOnOwnerThread();
         }
 
         public ValueTaskSourceStatus GetStatus(short token)
@@ -94,14 +89,7 @@ public sealed partial class LocalChannel<T>
         protected override void Arm()
         {
             channel.VerifyOwner();
-            RegisterCancellation(); // may cancel at once, on this thread
-            if (_outcome != Outcome.Pending)
-            {
-                Signal();
-                return;
-            }
-
-            _armed = true;
+            ArmOnOwnerThread(); // the token may cancel at once, on this thread; a completed wait wakes itself here
         }
 
         protected override void OnCancellationRequested()
@@ -158,7 +146,7 @@ public sealed partial class LocalChannel<T>
 
             T item = TakeItem();
             CancellationToken cancellationToken = CancellationToken;
-            Release();
+            ReleaseOnOwnerThread(); // off the owner thread too: the instance is then dropped, never reused
             if (channel._owner.IsOwnerThread)
             {
                 channel.Return(this); // off the owner thread (ConfigureAwait(false)) the instance is simply dropped

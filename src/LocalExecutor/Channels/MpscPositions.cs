@@ -20,7 +20,9 @@ internal struct MpscPositions
     [FieldOffset(3 * SpscIndices.CacheLine)]
     public int ReceiverWaiting;
 
-    /// <summary>How many waits are in the room-wait queue.</summary>
+    /// <summary>How many sends wait in the channel's list (written under its send lock, read by the consumer without
+    /// it: a consumer that frees a slot and reads zero here leaves the room to the send that is just starting to wait,
+    /// which counts itself with a full fence and then looks for room).</summary>
     [FieldOffset(4 * SpscIndices.CacheLine)]
     public int RoomWaitCount;
 }

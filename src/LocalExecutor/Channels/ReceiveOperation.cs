@@ -12,26 +12,16 @@ namespace ThreadPerCore.Channels;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class ReceiveOperation<T>(IReceiveSide<T> channel) : ChannelOperation, IValueTaskSource<T>
 {
-    private int _cancelRequested;
-    private bool _canceled;
-
-    public new void Begin(CancellationToken cancellationToken)
-    {
-        _canceled = false;
-        _cancelRequested = 0;
-        base.Begin(cancellationToken);
-    }
-
     public ValueTaskSourceStatus GetStatus(short token)
     {
         ValidateToken(token);
-        return _canceled ? ValueTaskSourceStatus.Canceled : channel.PeekReceive();
+        return IsCanceled ? ValueTaskSourceStatus.Canceled : channel.PeekReceive();
     }
 
     public T GetResult(short token)
     {
         ValidateToken(token);
-        if (_canceled)
+        if (IsCanceled)
         {
             CancellationToken cancellationToken = CancellationToken;
             Release();
@@ -53,33 +43,15 @@ internal sealed class ReceiveOperation<T>(IReceiveSide<T> channel) : ChannelOper
         throw new InvalidOperationException("The receive has not completed yet; await it instead.");
     }
 
-    protected override void Arm()
-    {
-        RegisterCancellation();
-        if (!channel.TryWaitForItem())
-        {
-            Signal(); // ready already: no producer will signal this wait
-            return;
-        }
+    protected override void Arm() => ArmWith(new ItemFlag(channel));
 
-        if (Volatile.Read(ref _cancelRequested) != 0)
-        {
-            TryCancel();
-        }
-    }
+    protected override void OnCancellationRequested() => CancelWith(new ItemFlag(channel));
 
-    protected override void OnCancellationRequested()
+    /// <summary>The consumer's waiting flag on the channel.</summary>
+    private readonly struct ItemFlag(IReceiveSide<T> side) : IWaitFlag
     {
-        Volatile.Write(ref _cancelRequested, 1);
-        TryCancel();
-    }
+        public bool TryRaise() => side.TryWaitForItem();
 
-    private void TryCancel()
-    {
-        if (channel.TryStopWaitingForItem())
-        {
-            _canceled = true;
-            Signal();
-        }
+        public bool TryWithdraw() => side.TryStopWaitingForItem();
     }
 }

@@ -93,20 +93,10 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
     /// <summary>Publishes past a flag, keeping the closed bit; wakes the producer if it waited for room.</summary>
     private void PublishHeadSlow(long next, long seen)
     {
-        while (true)
+        WaitingWord.TryPublish(ref _indices.HeadWord, next, seen, refuseWhenClosed: false, out bool senderWaited);
+        if (senderWaited)
         {
-            long witnessed = Interlocked.CompareExchange(ref _indices.HeadWord, (next << SpscIndices.FlagBits) | (seen & SpscIndices.ClosedBit), seen);
-            if (witnessed == seen)
-            {
-                if ((seen & SpscIndices.WaitingBit) != 0)
-                {
-                    _send.Signal();
-                }
-
-                return;
-            }
-
-            seen = witnessed;
+            _send.Signal(); // the producer waited for this room; the compare-and-swap lowered its flag, so only we wake it
         }
     }
 
@@ -118,7 +108,7 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
             return false;
         }
 
-        _receive.ReleaseAbandoned(signalInFlight: !TryStopWaitingForItem());
+        _receive.ReleaseAbandoned(withdrawn: TryStopWaitingForItem());
         return true;
     }
 
@@ -129,28 +119,9 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
     }
 
     /// <summary>Raises the consumer's waiting flag unless an item is there or the channel closed.</summary>
-    private bool TryWaitForItem()
-    {
-        long head = _indices.HeadPosition;
-        long word = Volatile.Read(ref _indices.TailWord);
-        while (true)
-        {
-            if ((word >> SpscIndices.FlagBits) != head || (word & SpscIndices.ClosedBit) != 0)
-            {
-                return false;
-            }
+    private bool TryWaitForItem() => WaitingWord.TryRaise(ref _indices.TailWord, _indices.HeadPosition);
 
-            long seen = Interlocked.CompareExchange(ref _indices.TailWord, word | SpscIndices.WaitingBit, word);
-            if (seen == word)
-            {
-                return true;
-            }
-
-            word = seen;
-        }
-    }
-
-    private bool TryStopWaitingForItem() => TryClearWaiting(ref _indices.TailWord);
+    private bool TryStopWaitingForItem() => WaitingWord.TryWithdraw(ref _indices.TailWord);
 
     ValueTaskSourceStatus IReceiveSide<T>.PeekReceive()
     {

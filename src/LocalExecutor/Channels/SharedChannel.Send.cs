@@ -64,7 +64,7 @@ public sealed partial class SharedChannel<T>
             return false;
         }
 
-        _send.ReleaseAbandoned(signalInFlight: !TryStopWaitingForRoom());
+        _send.ReleaseAbandoned(withdrawn: TryStopWaitingForRoom());
         return true;
     }
 
@@ -121,47 +121,36 @@ public sealed partial class SharedChannel<T>
     /// <summary>Publishes past a flag: wakes the consumer if it waits; refuses if the channel is closed.</summary>
     private bool PublishTailSlow(long next, long seen)
     {
-        while (true)
+        if (!WaitingWord.TryPublish(ref _indices.TailWord, next, seen, refuseWhenClosed: true, out bool receiverWaited))
         {
-            if ((seen & SpscIndices.ClosedBit) != 0)
-            {
-                return false;
-            }
-
-            long witnessed = Interlocked.CompareExchange(ref _indices.TailWord, next << SpscIndices.FlagBits, seen);
-            if (witnessed == seen)
-            {
-                if ((seen & SpscIndices.WaitingBit) != 0)
-                {
-                    _receive.Signal(); // the consumer waited for this item; the CAS cleared its flag, so only we wake it
-                }
-
-                return true;
-            }
-
-            seen = witnessed;
+            return false;
         }
+
+        if (receiverWaited)
+        {
+            _receive.Signal(); // the consumer waited for this item; the compare-and-swap lowered its flag, so only we wake it
+        }
+
+        return true;
     }
 
-    /// <summary>The reusable wait of the producer: it holds the item until there is room.</summary>
+    /// <summary>The reusable wait of the producer: it holds the item until there is room, and sends it when the
+    /// producer resumes (in <see cref="GetResult"/>, on the producer's own side), so a producer cancelled before it
+    /// resumes sends nothing.</summary>
     private sealed class SendOperation(SharedChannel<T> channel) : ChannelOperation, System.Threading.Tasks.Sources.IValueTaskSource
     {
         private T _item = default!;
-        private int _cancelRequested;
-        private bool _canceled;
 
         public void Begin(T item, CancellationToken cancellationToken)
         {
             _item = item;
-            _canceled = false;
-            _cancelRequested = 0;
             Begin(cancellationToken);
         }
 
         public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token)
         {
             ValidateToken(token);
-            if (_canceled)
+            if (IsCanceled)
             {
                 return System.Threading.Tasks.Sources.ValueTaskSourceStatus.Canceled;
             }
@@ -177,7 +166,7 @@ public sealed partial class SharedChannel<T>
         public void GetResult(short token)
         {
             ValidateToken(token);
-            if (_canceled)
+            if (IsCanceled)
             {
                 CancellationToken cancellationToken = CancellationToken;
                 Finish();
@@ -197,36 +186,14 @@ public sealed partial class SharedChannel<T>
             }
         }
 
-        protected override void Arm()
-        {
-            RegisterCancellation();
-            if (!channel.TryWaitForRoom())
-            {
-                Signal(); // room appeared (or the channel closed) before the flag went up
-                return;
-            }
+        protected override void Arm() => ArmWith(new RoomFlag(channel));
 
-            if (Volatile.Read(ref _cancelRequested) != 0 && channel.TryStopWaitingForRoom())
-            {
-                _canceled = true;
-                Signal();
-            }
-        }
+        protected override void OnCancellationRequested() => CancelWith(new RoomFlag(channel));
 
-        protected override void OnCancellationRequested()
-        {
-            Volatile.Write(ref _cancelRequested, 1);
-            if (channel.TryStopWaitingForRoom())
-            {
-                _canceled = true;
-                Signal();
-            }
-        }
-
-        public new void ReleaseAbandoned(bool signalInFlight)
+        public new void ReleaseAbandoned(bool withdrawn)
         {
             _item = default!;
-            base.ReleaseAbandoned(signalInFlight);
+            base.ReleaseAbandoned(withdrawn);
         }
 
         private void Finish()
@@ -236,48 +203,20 @@ public sealed partial class SharedChannel<T>
         }
     }
 
+    /// <summary>The producer's waiting flag on the channel.</summary>
+    private readonly struct RoomFlag(SharedChannel<T> channel) : IWaitFlag
+    {
+        public bool TryRaise() => channel.TryWaitForRoom();
+
+        public bool TryWithdraw() => channel.TryStopWaitingForRoom();
+    }
+
     private bool HasRoom() => _indices.TailPosition - (Volatile.Read(ref _indices.HeadWord) >> SpscIndices.FlagBits) < _capacity;
 
     /// <summary>Raises the producer's waiting flag unless there is room or the channel closed.</summary>
     /// <returns>True if the flag is up (the consumer will wake the producer); false if there is no need to wait.</returns>
-    private bool TryWaitForRoom()
-    {
-        long tail = _indices.TailPosition;
-        long word = Volatile.Read(ref _indices.HeadWord);
-        while (true)
-        {
-            if (tail - (word >> SpscIndices.FlagBits) < _capacity || (word & SpscIndices.ClosedBit) != 0)
-            {
-                return false;
-            }
-
-            long seen = Interlocked.CompareExchange(ref _indices.HeadWord, word | SpscIndices.WaitingBit, word);
-            if (seen == word)
-            {
-                return true;
-            }
-
-            word = seen;
-        }
-    }
+    private bool TryWaitForRoom() => WaitingWord.TryRaise(ref _indices.HeadWord, _indices.TailPosition - _capacity); // full: the head is exactly one capacity behind
 
     /// <returns>True if this call lowered the producer's waiting flag (so nobody else will signal the wait).</returns>
-    private bool TryStopWaitingForRoom() => TryClearWaiting(ref _indices.HeadWord);
-
-    private static bool TryClearWaiting(ref long word)
-    {
-        long current = Volatile.Read(ref word);
-        while ((current & SpscIndices.WaitingBit) != 0)
-        {
-            long seen = Interlocked.CompareExchange(ref word, current & ~SpscIndices.WaitingBit, current);
-            if (seen == current)
-            {
-                return true;
-            }
-
-            current = seen;
-        }
-
-        return false;
-    }
+    private bool TryStopWaitingForRoom() => WaitingWord.TryWithdraw(ref _indices.HeadWord);
 }

@@ -81,7 +81,7 @@ public sealed partial class SharedChannel<T>
     public bool Close()
     {
         bool closedNow = false;
-        if (CloseWord(ref _indices.TailWord, out bool receiverWaited))
+        if (WaitingWord.Close(ref _indices.TailWord, out bool receiverWaited))
         {
             closedNow = true;
             if (receiverWaited)
@@ -90,7 +90,7 @@ public sealed partial class SharedChannel<T>
             }
         }
 
-        if (CloseWord(ref _indices.HeadWord, out bool senderWaited) && senderWaited)
+        if (WaitingWord.Close(ref _indices.HeadWord, out bool senderWaited) && senderWaited)
         {
             _send.Signal();
         }
@@ -133,26 +133,6 @@ public sealed partial class SharedChannel<T>
 
     /// <summary>True while a send waits for room (for tests and debuggers).</summary>
     internal bool IsSenderWaiting => (Volatile.Read(ref _indices.HeadWord) & SpscIndices.WaitingBit) != 0;
-
-    /// <summary>Sets the closed bit and clears the waiting bit; says whether the word's reader was waiting.</summary>
-    private static bool CloseWord(ref long word, out bool readerWaited)
-    {
-        long current = Volatile.Read(ref word);
-        while ((current & SpscIndices.ClosedBit) == 0)
-        {
-            long seen = Interlocked.CompareExchange(ref word, (current | SpscIndices.ClosedBit) & ~SpscIndices.WaitingBit, current);
-            if (seen == current)
-            {
-                readerWaited = (current & SpscIndices.WaitingBit) != 0;
-                return true;
-            }
-
-            current = seen;
-        }
-
-        readerWaited = false;
-        return false;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckBinding(ref object? binding, string side) =>

@@ -77,7 +77,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
         Interlocked.Exchange(ref slot.Sequence, position + _slots.Length);
         if (Volatile.Read(ref _positions.RoomWaitCount) > 0)
         {
-            WakeOneRoomWaiter();
+            ServeWaitingSends();
         }
 
         return true;
@@ -104,7 +104,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
         }
 
         bool withdrawn = Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1;
-        _receive.ReleaseAbandoned(signalInFlight: !withdrawn);
+        _receive.ReleaseAbandoned(withdrawn);
         return true;
     }
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
-using System.Threading.Tasks.Sources;
 
 namespace ThreadPerCore.Channels;
 
@@ -17,13 +16,26 @@ public sealed partial class SharedMpscChannel<T>
         Closed,
     }
 
+    /// <summary>What the wait list asks the serving thread to do next, outside the list's lock.</summary>
+    private enum SendStep
+    {
+        /// <summary>Nothing: no send waits, or there is no room for the first.</summary>
+        None,
+
+        /// <summary>The first send's item is in the channel (or the channel closed): signal it.</summary>
+        Signal,
+
+        /// <summary>The first send belongs to a raw task cancelled while it waited: recycle it; its item is not sent.</summary>
+        Drop,
+    }
+
     /// <summary>Sends <paramref name="item"/> if there is room, without waiting. Any thread may call it.</summary>
     /// <param name="item">The item.</param>
     /// <returns>False if the channel is full or closed.</returns>
     public bool TrySend(T item) => TrySendCore(item) == SendOutcome.Sent;
 
     /// <summary>Sends <paramref name="item"/>, waiting while the channel is full. Any thread may call it, and several
-    /// sends may wait at once.</summary>
+    /// sends may wait at once; they get room in the order they started waiting.</summary>
     /// <param name="item">The item.</param>
     /// <param name="cancellationToken">Cancels a wait for room; the item is then not sent.</param>
     /// <returns>A task that completes when the item is in the channel.</returns>
@@ -34,54 +46,50 @@ public sealed partial class SharedMpscChannel<T>
         {
             SendOutcome.Sent => default,
             SendOutcome.Closed => ValueTask.FromException(new ChannelClosedException()),
-            _ => SendSlowAsync(item, cancellationToken),
+            _ => SendSlow(item, cancellationToken),
         };
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendSlowAsync(T item, CancellationToken cancellationToken)
+    private ValueTask SendSlow(T item, CancellationToken cancellationToken)
     {
-        while (true)
+        if (cancellationToken.IsCancellationRequested)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            RoomWait wait = RentRoomWait();
-            wait.Begin(cancellationToken);
-            _roomWaits.Enqueue(wait);
-            Interlocked.Increment(ref _positions.RoomWaitCount); // full fence: the re-check below sees a slot freed before it
-
-            if (HasRoomOrClosed() && wait.Claim())
-            {
-                wait.ReleaseUnawaited(); // withdrawn before it was awaited; its queue entry is skipped later
-            }
-            else
-            {
-                // Resume where the sender was (its executor), so the retry runs there and the caller's await is one hop.
-                await new ValueTask(wait, wait.Version).ConfigureAwait(true);
-            }
-
-            ReturnRoomWait(wait);
-            switch (TrySendCore(item))
-            {
-                case SendOutcome.Sent:
-                    return;
-                case SendOutcome.Closed:
-                    throw new ChannelClosedException();
-            }
+            return ValueTask.FromCanceled(cancellationToken);
         }
+
+        SendWait wait = RentSendWait();
+        wait.Begin(item, cancellationToken);
+        short version = wait.Version;
+        EnqueueSendWait(wait); // may complete it at once: the await then finds it done
+        return new ValueTask(wait, version);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SendOutcome TrySendCore(T item)
+    {
+        SendOutcome outcome = TryPublish(item, out long position);
+        if (outcome == SendOutcome.Sent)
+        {
+            WakeReceiverIfWaitingFor(position);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Claims the next position and publishes <paramref name="item"/> in it; does not wake the receiver.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SendOutcome TryPublish(T item, out long position)
     {
         long word = Volatile.Read(ref _positions.EnqueueWord);
         while (true)
         {
             if ((word & ClosedBit) != 0)
             {
+                position = -1;
                 return SendOutcome.Closed;
             }
 
-            long position = word >> 1;
+            position = word >> 1;
             ref Slot slot = ref _slots[(int)position & _mask];
             long sequence = Volatile.Read(ref slot.Sequence);
             if (sequence == position)
@@ -92,10 +100,9 @@ public sealed partial class SharedMpscChannel<T>
                 {
                     slot.Item = item;
 
-                    // Publish with a full fence, then look whether the receiver waits: the receiver raises its flag with a
-                    // full fence and then looks at its head slot, so one of the two sees the other.
+                    // Publish with a full fence, then (the caller) look whether the receiver waits: the receiver raises its
+                    // flag with a full fence and then looks at its head slot, so one of the two sees the other.
                     Interlocked.Exchange(ref slot.Sequence, position + 1);
-                    WakeReceiverIfWaitingFor(position);
                     return SendOutcome.Sent;
                 }
 
@@ -128,96 +135,152 @@ public sealed partial class SharedMpscChannel<T>
         }
     }
 
-    private bool HasRoomOrClosed()
+    /// <summary>Puts a send that found no room at the end of the wait list, then looks for room again: a slot freed
+    /// before the send was counted was not offered to it.</summary>
+    private void EnqueueSendWait(SendWait wait)
     {
-        long word = Volatile.Read(ref _positions.EnqueueWord);
-        long position = word >> 1;
-        return (word & ClosedBit) != 0 || Volatile.Read(ref _slots[(int)position & _mask].Sequence) >= position;
-    }
-
-    /// <summary>Called by the consumer after it freed a slot: wakes one waiting send, if any.</summary>
-    private void WakeOneRoomWaiter()
-    {
-        while (Volatile.Read(ref _positions.RoomWaitCount) > 0 && _roomWaits.TryDequeue(out RoomWait? wait))
+        DropAbandonedLastWaits();
+        bool closed;
+        lock (_sendLock)
         {
-            Interlocked.Decrement(ref _positions.RoomWaitCount);
-            if (wait.Claim())
+            closed = IsClosed;
+            if (closed)
             {
-                return;
+                wait.Complete(SendOutcome.Closed);
+            }
+            else
+            {
+                _sendWaits.Add(wait);
+
+                // A full fence between counting this wait and looking for room (below): the consumer frees a slot with a
+                // full fence and then reads the count, so one of the two sees the other.
+                Interlocked.Exchange(ref _positions.RoomWaitCount, _sendWaits.Count);
             }
         }
+
+        if (closed)
+        {
+            wait.Signal();
+        }
+        else
+        {
+            ServeWaitingSends();
+        }
     }
-
-    private RoomWait RentRoomWait() => _freeRoomWaits.TryDequeue(out RoomWait? wait) ? wait : new RoomWait();
-
-    private void ReturnRoomWait(RoomWait wait) => _freeRoomWaits.Enqueue(wait);
 
     /// <summary>
-    /// A send waiting for room. Its queue entry may outlive the wait (a withdrawn or cancelled wait leaves it behind):
-    /// a later claim through a stale entry finds the wait already claimed and skips it, or wakes a newer wait of the
-    /// same instance early, which only makes that send retry. So a freed slot is never lost and no wait hangs.
+    /// Raw tasks cancelled while their sends waited leave those waits in the list (no callback tells the channel); a
+    /// new wait first drops the abandoned ones at the end of the list, so a stream of cancelled sends holds nothing.
+    /// Those at the head go when room comes (<see cref="NextSendStep"/>).
     /// </summary>
-    private sealed class RoomWait : ChannelOperation, IValueTaskSource
+    private void DropAbandonedLastWaits()
     {
-        private const int Begun = 0;
-        private const int Armed = 1;
-        private const int Claimed = 2;
-
-        private int _state = Claimed;
-
-        public new void Begin(CancellationToken cancellationToken)
+        while (true)
         {
-            Volatile.Write(ref _state, Begun);
-            base.Begin(cancellationToken);
-        }
-
-        /// <summary>Ends the wait from any thread (room, close, cancel). Wakes the waiter if it already awaits.</summary>
-        /// <returns>True if this call ended it.</returns>
-        public bool Claim()
-        {
-            int state = Volatile.Read(ref _state);
-            while (state != Claimed)
+            SendWait? last;
+            lock (_sendLock)
             {
-                int seen = Interlocked.CompareExchange(ref _state, Claimed, state);
-                if (seen == state)
+                last = _sendWaits.Last;
+                if (last is null || !last.IsAbandoned)
                 {
-                    if (state == Armed)
-                    {
-                        Signal();
-                    }
-
-                    return true; // from Begun: the waiter finds it claimed when it arms and does not wait
+                    return;
                 }
 
-                state = seen;
+                _sendWaits.Remove(last);
+                Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
             }
 
-            return false;
+            last.Drop();
         }
-
-        public void ReleaseUnawaited() => Release();
-
-        public ValueTaskSourceStatus GetStatus(short token)
-        {
-            ValidateToken(token);
-            return Volatile.Read(ref _state) == Claimed ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Pending;
-        }
-
-        public void GetResult(short token)
-        {
-            ValidateToken(token);
-            Release(); // the send loop re-checks room, closing and its token itself
-        }
-
-        protected override void Arm()
-        {
-            RegisterCancellation();
-            if (Interlocked.CompareExchange(ref _state, Armed, Begun) != Begun)
-            {
-                Signal(); // claimed before it was awaited
-            }
-        }
-
-        protected override void OnCancellationRequested() => Claim();
     }
+
+    /// <summary>
+    /// Gives room to the waiting sends, in order, while there is room: each item is published by the serving thread
+    /// (the consumer after it freed a slot, or a send that just started waiting), then its send is signalled. The
+    /// signalling and recycling happen outside the lock, which guards only the list and is held for a few writes.
+    /// </summary>
+    private void ServeWaitingSends()
+    {
+        while (true)
+        {
+            SendWait? wait;
+            SendStep step;
+            long position;
+            lock (_sendLock)
+            {
+                step = NextSendStep(out wait, out position);
+            }
+
+            switch (step)
+            {
+                case SendStep.None:
+                    return;
+                case SendStep.Drop:
+                    wait!.Drop();
+                    break;
+                default:
+                    if (position >= 0)
+                    {
+                        WakeReceiverIfWaitingFor(position);
+                    }
+
+                    wait!.Signal();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Under the lock: ends the first waiting send if it can end now (see <see cref="SendStep"/>).</summary>
+    private SendStep NextSendStep(out SendWait? wait, out long position)
+    {
+        position = -1;
+        wait = _sendWaits.First;
+        if (wait is null)
+        {
+            return SendStep.None;
+        }
+
+        SendStep step;
+        if (wait.IsAbandoned)
+        {
+            step = SendStep.Drop; // its raw task was cancelled while it waited: like a dropped future, it sends nothing
+        }
+        else
+        {
+            SendOutcome outcome = TryPublish(wait.Item, out position);
+            if (outcome == SendOutcome.Full)
+            {
+                wait = null;
+                return SendStep.None;
+            }
+
+            wait.Complete(outcome);
+            step = SendStep.Signal;
+        }
+
+        _sendWaits.Remove(wait);
+        Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
+        return step;
+    }
+
+    /// <summary>Takes a waiting send out of the list (its token fired).</summary>
+    /// <returns>False if it is no longer in the list: its item was sent (or the channel closed) and it is being signalled.</returns>
+    private bool TryWithdrawSendWait(SendWait wait)
+    {
+        lock (_sendLock)
+        {
+            if (!wait.IsLinked)
+            {
+                return false;
+            }
+
+            _sendWaits.Remove(wait);
+            Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
+            return true;
+        }
+    }
+
+    private SendWait RentSendWait() => _freeSendWaits.TryDequeue(out SendWait? wait) ? wait : new SendWait(this);
+
+    private void ReturnSendWait(SendWait wait) => _freeSendWaits.Enqueue(wait);
 }

@@ -20,8 +20,11 @@ namespace ThreadPerCore.Channels;
 /// <para>A separate type from <see cref="SharedChannel{T}"/>, so the single-producer ring pays nothing for this one's
 /// generality: a send here costs two atomic instructions (claim, publish) against one there.</para>
 /// <para>Waiting works as in <see cref="SharedChannel{T}"/>: the consumer waits for an item, producers wait for room,
-/// each is woken through its own executor and only if it really waits. Any number of sends may wait at once; each freed
-/// slot wakes one of them, which retries. Nothing is allocated in the steady state (waits are pooled).</para>
+/// each is woken through its own executor and only if it really waits. Any number of sends may wait at once, in a FIFO:
+/// a freed slot takes the first waiting send's item, then that send is woken. A send whose raw task is cancelled while it
+/// waits is dropped (its item is not sent), as is one whose token fires; a cancelled wait leaves the list at once (its
+/// token) or when the channel next looks at that end of the list (its raw task). Nothing is allocated in the steady
+/// state (waits are pooled).</para>
 /// <para>The consumer side is bound to the executor that first receives, like <see cref="SharedChannel{T}"/>'s.
 /// <see cref="Close"/> stops sends; the consumer drains what was sent before, then gets
 /// <see cref="ChannelClosedException"/>.</para>
@@ -35,8 +38,9 @@ public sealed partial class SharedMpscChannel<T>
     private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly ReceiveOperation<T> _receive;
-    private readonly ConcurrentQueue<RoomWait> _roomWaits = new();
-    private readonly ConcurrentQueue<RoomWait> _freeRoomWaits = new();
+    private readonly ConcurrentQueue<SendWait> _freeSendWaits = new();
+    private readonly Lock _sendLock = new(); // guards _sendWaits only: held for a few writes, never across a wake or user code
+    private SendWaitList _sendWaits;
     private object? _receiverBinding;
     private MpscPositions _positions;
 
@@ -70,7 +74,7 @@ public sealed partial class SharedMpscChannel<T>
     /// <summary>True while the receive waits for an item (for tests and debuggers).</summary>
     internal bool IsReceiverWaiting => Volatile.Read(ref _positions.ReceiverWaiting) != 0;
 
-    /// <summary>How many sends wait for room (for tests and debuggers; may count withdrawn waits).</summary>
+    /// <summary>How many sends wait for room (for tests and debuggers).</summary>
     internal int WaitingSenders => Volatile.Read(ref _positions.RoomWaitCount);
 
     /// <summary>
@@ -94,12 +98,7 @@ public sealed partial class SharedMpscChannel<T>
                     WakeReceiverIfWaiting();
                 }
 
-                while (_roomWaits.TryDequeue(out RoomWait? wait))
-                {
-                    Interlocked.Decrement(ref _positions.RoomWaitCount);
-                    wait.Claim();
-                }
-
+                ServeWaitingSends(); // each waiting send finds the close
                 return true;
             }
 

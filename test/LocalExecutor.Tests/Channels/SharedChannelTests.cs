@@ -344,6 +344,132 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_token_cancel_racing_the_arming_of_a_receive_always_ends_it()
+    {
+        const int rounds = 10_000;
+        var channel = new SharedChannel<int>(1);
+        var race = new CancelRace();
+        var lost = new List<int>();
+        var canceller = new Thread(() =>
+        {
+            for (int round = 1; round <= rounds; round++)
+            {
+                if (!race.WaitForRound(round))
+                {
+                    lost.Add(-round); // the consumer never started this round
+                    return;
+                }
+
+                race.Current!.Cancel(); // lands anywhere in ReceiveAsync: before, during or after the wait arms
+                if (!race.WaitUntilFinished(round))
+                {
+                    lost.Add(round);
+                    channel.Close(); // frees the stuck receive, so the test fails on the assertion below, not by hanging
+                    return;
+                }
+            }
+        }) { IsBackground = true, Name = "canceller" };
+        canceller.Start();
+
+        await Consumer.RunAsync(async () =>
+        {
+            for (int round = 1; round <= rounds; round++)
+            {
+                var cts = new CancellationTokenSource();
+                race.Begin(round, cts);
+                try
+                {
+                    await channel.ReceiveAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (ChannelClosedException)
+                {
+                    return;
+                }
+
+                race.Finish(round);
+            }
+        });
+
+        canceller.Join(Bound).Should().BeTrue();
+        lost.Should().BeEmpty("every receive whose token fired ended (a negative round never started)");
+    }
+
+    [Fact]
+    public async Task Cancelling_tasks_and_tokens_on_both_sides_delivers_exactly_the_completed_sends_in_order()
+    {
+        const int items = 5_000;
+        var channel = new SharedChannel<int>(2);
+        var chaos = new Chaos();
+        var sent = new List<int>();
+        var received = new List<int>();
+
+        Task producing = Producer.RunAsync(async () =>
+        {
+            for (int i = 0; i < items; i++)
+            {
+                var cts = new CancellationTokenSource();
+                LocalTask<bool> sending = SendWithTokenAsync(channel, i, cts.Token);
+                chaos.Producer = (sending, cts);
+                try
+                {
+                    if (await sending)
+                    {
+                        sent.Add(i);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // its token fired or the task was cancelled while it waited: the item must not arrive
+                }
+            }
+
+            chaos.Producer = null;
+            channel.Close();
+        });
+
+        Task consuming = Consumer.RunAsync(async () =>
+        {
+            while (true)
+            {
+                var cts = new CancellationTokenSource();
+                LocalTask<int> receiving = ReceiveWithTokenAsync(channel, cts.Token);
+                chaos.Consumer = (receiving, cts);
+                try
+                {
+                    received.Add(await receiving);
+                }
+                catch (OperationCanceledException)
+                {
+                    // cancelled while it waited: it took nothing
+                }
+                catch (ChannelClosedException)
+                {
+                    chaos.Consumer = null;
+                    return;
+                }
+            }
+        });
+
+        var havoc = new Thread(() => chaos.Run(seed: 9)) { IsBackground = true, Name = "chaos" };
+        havoc.Start();
+        try
+        {
+            await Task.WhenAll(producing, consuming).Within("both sides to finish while their waits are cancelled");
+        }
+        finally
+        {
+            chaos.Stop();
+            havoc.Join(Bound);
+        }
+
+        chaos.Cancels.Should().BeGreaterThan(0, "the chaos thread cancelled tasks and tokens");
+        received.Should().Equal(sent, "an item arrives once, in order, exactly when its send completed");
+    }
+
+    [Fact]
     public async Task A_million_messages_cross_cores_with_nothing_lost_or_duplicated()
     {
         const int count = 1_000_000;
@@ -437,6 +563,15 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
 
     private static async LocalTask SendOnceAsync(SharedChannel<int> channel, int item) => await channel.SendAsync(item);
 
+    private static async LocalTask<bool> SendWithTokenAsync(SharedChannel<int> channel, int item, CancellationToken token)
+    {
+        await channel.SendAsync(item, token);
+        return true;
+    }
+
+    private static async LocalTask<int> ReceiveWithTokenAsync(SharedChannel<int> channel, CancellationToken token) =>
+        await channel.ReceiveAsync(token);
+
     private static async LocalTask<int> ReceiveOnceAsync(SharedChannel<int> channel) => await channel.ReceiveAsync();
 
     private static async LocalTask<long> EchoAsync(SharedChannel<int> ping, SharedChannel<int> pong, int rounds)
@@ -468,5 +603,78 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
         }
 
         return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    /// <summary>Hands each round's token to the canceller thread and tells it when the round ended.</summary>
+    private sealed class CancelRace
+    {
+        private CancellationTokenSource? _current;
+        private int _begun;
+        private int _finished;
+
+        public CancellationTokenSource? Current => Volatile.Read(ref _current);
+
+        public void Begin(int round, CancellationTokenSource cts)
+        {
+            Volatile.Write(ref _current, cts);
+            Volatile.Write(ref _begun, round);
+        }
+
+        public void Finish(int round) => Volatile.Write(ref _finished, round);
+
+        public bool WaitForRound(int round) => SpinWait.SpinUntil(() => Volatile.Read(ref _begun) >= round, Bound);
+
+        public bool WaitUntilFinished(int round) => SpinWait.SpinUntil(() => Volatile.Read(ref _finished) >= round, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Cancels the current send and receive of the test at random moments: their tokens, or their raw tasks.</summary>
+    private sealed class Chaos
+    {
+        private readonly Lock _gate = new();
+        private (LocalTask Task, CancellationTokenSource Cts)? _producer;
+        private (LocalTask Task, CancellationTokenSource Cts)? _consumer;
+        private volatile bool _stopped;
+        private int _cancels;
+
+        public (LocalTask Task, CancellationTokenSource Cts)? Producer
+        {
+            get { lock (_gate) { return _producer; } }
+            set { lock (_gate) { _producer = value; } }
+        }
+
+        public (LocalTask Task, CancellationTokenSource Cts)? Consumer
+        {
+            get { lock (_gate) { return _consumer; } }
+            set { lock (_gate) { _consumer = value; } }
+        }
+
+        public int Cancels => Volatile.Read(ref _cancels);
+
+        public void Stop() => _stopped = true;
+
+        public void Run(int seed)
+        {
+            var random = new Random(seed);
+            while (!_stopped)
+            {
+                (LocalTask Task, CancellationTokenSource Cts)? target = random.Next(2) == 0 ? Producer : Consumer;
+                if (target is { } victim && !victim.Task.IsCompleted)
+                {
+                    switch (random.Next(4))
+                    {
+                        case 0:
+                            victim.Cts.Cancel();
+                            Interlocked.Increment(ref _cancels);
+                            break;
+                        case 1:
+                            victim.Task.Cancel();
+                            Interlocked.Increment(ref _cancels);
+                            break;
+                    }
+                }
+
+                Thread.SpinWait(random.Next(50, 2_000));
+            }
+        }
     }
 }

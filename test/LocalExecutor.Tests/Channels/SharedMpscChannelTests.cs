@@ -177,6 +177,148 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_send_whose_local_task_was_cancelled_while_it_waited_is_not_delivered()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        LocalTask<bool> blocked = _pool[1].Start(() => SendOnceAsync(channel, 3));
+        Until(() => channel.WaitingSenders == 1, "the send of 3 waits");
+
+        blocked.Cancel();
+        Func<Task> awaitBlocked = () => blocked.AsTask().WaitAsync(Bound);
+        await awaitBlocked.Should().ThrowAsync<OperationCanceledException>();
+
+        int[] first = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+        first.Should().Equal(1, 2);
+        channel.WaitingSenders.Should().Be(0, "the room went to the abandoned send, which was dropped");
+        channel.TrySend(4).Should().BeTrue();
+        (await Consumer.RunAsync(async () => await channel.ReceiveAsync())).Should().Be(4, "the cancelled send of 3 was dropped, not delivered later");
+        channel.Count.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_send_that_timed_out_is_not_delivered_later_so_a_retry_sends_it_once()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+
+        Type outcome = await _pool[1].RunAsync(async () =>
+        {
+            try
+            {
+                await SendOnceAsync(channel, 3).WithTimeout(TimeSpan.FromMilliseconds(20));
+                return typeof(void);
+            }
+            catch (TimeoutException exception)
+            {
+                return exception.GetType();
+            }
+        });
+        outcome.Should().Be<TimeoutException>("nobody receives while the send waits");
+
+        int[] first = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+        first.Should().Equal(1, 2);
+        await _pool[1].RunAsync(async () => await channel.SendAsync(3)); // the retry
+        (await Consumer.RunAsync(async () => await channel.ReceiveAsync())).Should().Be(3);
+        channel.Count.Should().Be(0, "the timed-out send was not delivered beside its retry");
+    }
+
+    [Fact]
+    public async Task Token_cancelled_sends_into_a_full_channel_leave_no_wait_behind()
+    {
+        const int cancelled = 20_000;
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+
+        int cancellations = await _pool[1].RunAsync(async () =>
+        {
+            int seen = 0;
+            for (int i = 0; i < cancelled; i++)
+            {
+                using var cts = new CancellationTokenSource();
+                ValueTask send = channel.SendAsync(100 + i, cts.Token);
+                Task waiting = send.AsTask(); // awaited: the wait is armed before its token fires
+                await cts.CancelAsync();
+                try
+                {
+                    await waiting;
+                }
+                catch (OperationCanceledException)
+                {
+                    seen++;
+                }
+            }
+
+            return seen;
+        });
+
+        cancellations.Should().Be(cancelled);
+        channel.WaitingSenders.Should().Be(0, "a cancelled wait leaves the list when its token fires, not at the next receive");
+        int[] items = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+        items.Should().Equal(1, 2);
+        channel.Count.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Sends_of_cancelled_local_tasks_into_a_full_channel_hold_at_most_one_wait()
+    {
+        const int cancelled = 20_000;
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+
+        await _pool[1].RunAsync(() =>
+        {
+            for (int i = 0; i < cancelled; i++)
+            {
+                LocalTask<bool> sending = SendOnceAsync(channel, 100 + i); // starts inline and waits for room
+                sending.IsCompleted.Should().BeFalse();
+                sending.Cancel();
+            }
+
+            return Task.CompletedTask;
+        });
+
+        channel.WaitingSenders.Should().BeLessThanOrEqualTo(1, "each new wait drops the abandoned one before it");
+        int[] items = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+        items.Should().Equal(1, 2);
+        channel.WaitingSenders.Should().Be(0);
+        channel.Count.Should().Be(0, "no cancelled send was delivered");
+    }
+
+    [Fact]
+    public async Task Waiting_sends_get_room_in_the_order_they_started_waiting()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(0).Should().BeTrue();
+        channel.TrySend(0).Should().BeTrue();
+        var sends = new List<Task>();
+        for (int i = 1; i <= 4; i++)
+        {
+            int item = i;
+            sends.Add(_pool[1 + (i % 2)].RunAsync(async () => await channel.SendAsync(item)));
+            Until(() => channel.WaitingSenders == item, $"send {item} waits");
+        }
+
+        List<int> received = await Consumer.RunAsync(async () =>
+        {
+            var items = new List<int>();
+            for (int i = 0; i < 6; i++)
+            {
+                items.Add(await channel.ReceiveAsync());
+            }
+
+            return items;
+        });
+
+        await Task.WhenAll(sends).WaitAsync(Bound);
+        received.Should().Equal(0, 0, 1, 2, 3, 4);
+    }
+
+    [Fact]
     public async Task The_receiving_side_is_bound_to_one_executor()
     {
         var channel = new SharedMpscChannel<int>(4);
@@ -186,6 +328,12 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         Func<Task> elsewhere = () => _pool[1].RunAsync(async () => await channel.ReceiveAsync());
 
         (await elsewhere.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain(Consumer.Name);
+    }
+
+    private static async LocalTask<bool> SendOnceAsync(SharedMpscChannel<int> channel, int item)
+    {
+        await channel.SendAsync(item);
+        return true;
     }
 
     private static async Task ProduceAsync(SharedMpscChannel<(int, int)> channel, int producer, int count)
