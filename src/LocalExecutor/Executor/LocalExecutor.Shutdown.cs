@@ -13,83 +13,123 @@ public sealed partial class LocalExecutor
 
     private Exception? _stopException;
 
+    /// <summary>What the owner thread does during shutdown, for the message of a <see cref="ShutdownTimeoutException"/>;
+    /// null while it runs normally.</summary>
+    private volatile string? _shutdownPhase;
+
     /// <summary>
-    /// Stops the executor and waits for its thread to exit. Calling it again, or concurrently, is harmless.
+    /// Stops the executor and waits for its thread to exit, at most <see cref="LocalExecutorOptions.ShutdownTimeout"/>.
+    /// Calling it again, or concurrently, is harmless.
     /// </summary>
     /// <remarks>
     /// <para>From the moment it is called, new work from other threads is refused with
     /// <see cref="ObjectDisposedException"/> (spawns, <c>QueueTask</c>, <c>Send</c>). The executor then cancels its raw
     /// tasks (<see cref="LocalTask"/>s, queued or suspended: their awaiters see cancellation) in every task queue,
     /// cancels its sleeps and timeouts and drops its timers, runs the callbacks and <see cref="Task"/>s already queued
-    /// in every task queue, and exits.</para>
+    /// in every task queue, and exits. Every task ever created on it ends: one that it never saw (a spawn racing the
+    /// stop, a sleep armed as it stops) ends cancelled as soon as its first wake or timer request arrives.</para>
     /// <para>A continuation that arrives later (an await that completes after the stop) is late work: it runs on the
     /// thread pool, so the awaiting method finishes instead of hanging, and <see cref="LateWorkItems"/> counts it.</para>
     /// <para>Called on the executor's own thread it only requests the stop; the returned task completes when the
     /// thread exits.</para>
     /// </remarks>
+    /// <exception cref="ShutdownTimeoutException">The thread did not exit within the shutdown timeout: it is blocked in,
+    /// or busy with, a work item that does not return (the message says what it is doing). The stop stays requested; the
+    /// executor finishes stopping when its thread returns to the loop, and disposing again waits again.</exception>
+    /// <exception cref="InvalidOperationException">Called on the thread of another executor that this executor's thread
+    /// is blocked on (a <c>Send</c> into it): waiting would deadlock both.</exception>
     public ValueTask DisposeAsync()
     {
         RequestStop();
         return IsOwnerThread ? default : new ValueTask(WaitForExitAsync());
     }
 
-    /// <summary>Stops the executor and blocks until its thread exited (see <see cref="DisposeAsync"/>).</summary>
+    /// <summary>Stops the executor and blocks until its thread exited, at most
+    /// <see cref="LocalExecutorOptions.ShutdownTimeout"/> (see <see cref="DisposeAsync"/>).</summary>
+    /// <exception cref="ShutdownTimeoutException">The thread did not exit in time; see <see cref="DisposeAsync"/>.</exception>
+    /// <exception cref="InvalidOperationException">Waiting would deadlock; see <see cref="DisposeAsync"/>.</exception>
     public void Dispose()
     {
         RequestStop();
-        if (!IsOwnerThread)
+        if (IsOwnerThread)
         {
-            _thread.Join();
-            _parker.Dispose();
+            return;
         }
+
+        using (EnterBlockingCall(this, BlockingCall.Dispose))
+        {
+            if (!_thread.Join(_shutdownTimeout))
+            {
+                throw CreateShutdownTimeout();
+            }
+        }
+
+        _parker.Dispose();
     }
 
     private async Task WaitForExitAsync()
     {
         try
         {
-            await _completion.Task.ConfigureAwait(false);
+            // Not a blocking call: awaiting here blocks no executor thread, so it takes no part in deadlock detection.
+            await _completion.Task.WaitAsync(_shutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!_completion.Task.IsCompleted)
+        {
+            throw CreateShutdownTimeout();
         }
         catch (Exception)
         {
             // The executor's failure is reported by Completion; disposing it succeeds.
         }
 
-        _thread.Join();
+        _thread.Join(); // the thread completes Completion as its last act: this returns at once
         _parker.Dispose();
     }
 
     /// <summary>Asks the loop to stop; it finishes the item it runs and then shuts down.</summary>
     internal void RequestStop()
     {
-        if (Interlocked.CompareExchange(ref _lifecycle, Stopping, Running) == Running)
+        if (_gate.RequestStop())
         {
             _parker.Unpark();
         }
     }
 
+    private ShutdownTimeoutException CreateShutdownTimeout() =>
+        new(Name, _shutdownTimeout, DescribeThreadActivity());
+
+    /// <summary>What the executor thread is doing, as far as the executor knows without stopping it.</summary>
+    private string DescribeThreadActivity()
+    {
+        string state = $"thread state {_thread.ThreadState}";
+        if (DescribeBlockingCall() is string blocked)
+        {
+            return $"{blocked} ({state})";
+        }
+
+        if (_shutdownPhase is string phase)
+        {
+            return $"{phase} ({state})";
+        }
+
+        if (Volatile.Read(ref _sliceDeadline) != long.MaxValue)
+        {
+            return $"running a work item that has not returned to the loop: code that blocks or loops without awaiting ({state})";
+        }
+
+        return _parker.IsParked ? $"parked, although its stop was requested ({state})" : $"between work items ({state})";
+    }
+
     private void ShutdownOnOwner()
     {
-        // Close the gate, then wait for producers already past it: after this, the inbox only loses items to
-        // late-work handling on the producers' side, never to oblivion.
-        Interlocked.Or(ref _producerGate, 1);
-        var spinner = default(SpinWait);
-        while ((Volatile.Read(ref _producerGate) & ~1) != 0)
-        {
-            spinner.SpinOnce();
-        }
-
-        Volatile.Write(ref _lifecycle, Stopped);
-
-        // Timers will never fire now: sleeps and timeouts end cancelled, callbacks of repeating timers are dropped.
-        foreach (TimerEntry timer in _timers.Clear())
-        {
-            timer.OnShutdown();
-        }
-
+        // Stopping: foreign spawns are refused now, but wakes, cancels, continuations and timer requests still arrive
+        // through the inbox, and the owner applies them while it ends its work.
+        _shutdownPhase = "running the work that was queued before the stop (user code that does not return)";
+        CancelTimers(); // sleeps and timeouts end cancelled, callbacks of repeating timers are dropped
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
-            while (_inbox.TryDequeue(out WorkItem item))
+            for (int n = _inbox.Count; n > 0 && _inbox.TryDequeue(out WorkItem item); n--)
             {
                 Apply(in item);
             }
@@ -101,29 +141,36 @@ public sealed partial class LocalExecutor
             }
         }
 
-        // Whatever still re-queues itself goes to the thread pool as late work.
-        while (_inbox.TryDequeue(out WorkItem leftover))
+        // Close the gate: once the producers inside have left, nothing enters the inbox any more; later producers handle
+        // their items late, on their own threads. Then leave the executor: from here this thread owns no task either, so
+        // what it still finds, and everything that ending it triggers (the continuations of the tasks it cancels), takes
+        // the late path like the work of any other thread, and the state words, which late producers may now claim too,
+        // are only changed by compare-and-swap.
+        _shutdownPhase = "closing its gate: waiting for the threads handing it work";
+        _gate.Close();
+        t_current = null;
+        _shutdownPhase = "ending what was left: cancelling tasks, handing callbacks to the thread pool";
+
+        while (_inbox.TryDequeue(out WorkItem item))
         {
-            Apply(in leftover);
+            HandleLate(in item);
         }
 
-        CancelLiveTasks();
         foreach (TaskQueue queue in _queues)
         {
             while (queue.Items.TryDequeue(out WorkItem item))
             {
-                if (item.Kind == WorkKind.Poll)
-                {
-                    ((LocalTask)item.Target).CancelLocal();
-                }
-                else
-                {
-                    HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
-                }
+                HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
             }
         }
 
-        // Timers armed by work that ran during shutdown get the same treatment.
+        CancelLiveTasks();
+        CancelTimers(); // timers armed by the work that ran while stopping
+    }
+
+    /// <summary>Ends the armed timers: sleeps and timeouts cancelled, repeating timers dropped.</summary>
+    private void CancelTimers()
+    {
         foreach (TimerEntry timer in _timers.Clear())
         {
             timer.OnShutdown();
@@ -134,7 +181,7 @@ public sealed partial class LocalExecutor
     {
         while (LiveTasks.TakeFirst() is LocalTask task)
         {
-            task.CancelLocal();
+            task.CancelAtShutdown();
         }
     }
 

@@ -17,7 +17,10 @@ public sealed partial class LocalExecutor
     private static readonly Action<object?> s_disarmTimer = static state =>
     {
         var entry = (TimerEntry)state!;
-        entry.Executor._timers.Remove(entry);
+        if (!entry.Executor._gate.IsClosed)
+        {
+            entry.Executor._timers.Remove(entry); // after the stop the owner empties the heap itself; nobody else touches it
+        }
     };
 
     private LocalTimeProvider? _timeProvider;
@@ -33,10 +36,12 @@ public sealed partial class LocalExecutor
     /// Completes after <paramref name="delay"/>, woken by the executor's own timer (no thread-pool timer, no hop).
     /// Callable from any thread; the returned task belongs to this executor. Costs the task and one timer entry.
     /// </summary>
-    /// <param name="delay">How long; zero completes at the next turn of the loop; <see cref="Timeout.InfiniteTimeSpan"/> never
-    /// completes unless cancelled.</param>
+    /// <param name="delay">How long; zero completes at the next turn of the loop; <see cref="Timeout.InfiniteTimeSpan"/>, or a time
+    /// too long to count in clock ticks (<see cref="TimeSpan.MaxValue"/>), never completes unless cancelled (by the token,
+    /// <see cref="LocalTask.Cancel"/> or the executor's shutdown).</param>
     /// <param name="cancellationToken">Cancels the sleep: the task ends cancelled with this token.</param>
-    /// <returns>A task that completes when the time is up.</returns>
+    /// <returns>A task that completes when the time is up. Shutdown ends it cancelled; so does the stop of an executor that
+    /// is stopping as the sleep is armed, instead of the exception.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
     public LocalTask Sleep(TimeSpan delay, CancellationToken cancellationToken = default)
@@ -123,17 +128,19 @@ public sealed partial class LocalExecutor
     /// <summary>A precise reading for computing deadlines: a timer never fires before its time.</summary>
     internal static long PreciseNow() => Stopwatch.GetTimestamp();
 
+    /// <summary>Arms <paramref name="entry"/> on the owner thread; after the stop (from the late path, on any thread) the
+    /// timer will never fire, so it gets the treatment of the timers armed at shutdown: its sleep or timeout ends cancelled.</summary>
     internal void ArmOnOwner(TimerEntry entry)
     {
-        _timers.Remove(entry);
-        if (entry.IsObsolete)
+        if (_gate.IsClosed)
         {
+            entry.OnShutdown(); // before touching the heap: the owner empties it itself, nobody else touches it
             return;
         }
 
-        if (Volatile.Read(ref _lifecycle) == Stopped)
+        _timers.Remove(entry);
+        if (entry.IsObsolete)
         {
-            entry.OnShutdown();
             return;
         }
 
@@ -146,11 +153,14 @@ public sealed partial class LocalExecutor
     }
 
     /// <summary>True once a stop was requested.</summary>
-    internal bool IsStopping => Volatile.Read(ref _lifecycle) != Running;
+    internal bool IsStopping => _gate.IsStopRequested;
+
+    /// <summary>True once the executor closed its gate: it has ended its work, and its thread owns no task any more.</summary>
+    internal bool IsShutDown => _gate.IsClosed;
 
     private void ThrowIfStoppedForNewWork()
     {
-        if (Volatile.Read(ref _lifecycle) != Running)
+        if (_gate.IsStopRequested)
         {
             ThrowHelper.ThrowDisposed(this);
         }
