@@ -36,6 +36,7 @@ internal static class Deadlines
     public static long After(long now, TimeSpan delay) =>
         delay == System.Threading.Timeout.InfiniteTimeSpan ? Never : After(now, ToTicks(delay));
 
-    /// <summary>The deadline <paramref name="ticks"/> after <paramref name="now"/>, or <see cref="Never"/> when the sum would not fit.</summary>
-    public static long After(long now, long ticks) => ticks >= Never - now ? Never : now + ticks;
+    /// <summary>The deadline <paramref name="ticks"/> after <paramref name="now"/>; <see cref="Never"/> for a duration of
+    /// <see cref="MaxTicks"/> or more (a saturated one) or when the sum would not fit.</summary>
+    public static long After(long now, long ticks) => ticks >= MaxTicks || ticks >= Never - now ? Never : now + ticks;
 }
