@@ -41,7 +41,7 @@ public sealed partial class LocalExecutor
     public ValueTask DisposeAsync()
     {
         RequestStop();
-        return IsOwnerThread ? default : new ValueTask(WaitForExitAsync());
+        return IsOnOwnThread ? default : new ValueTask(WaitForExitAsync());
     }
 
     /// <summary>Stops the executor and blocks until its thread exited, at most
@@ -51,7 +51,7 @@ public sealed partial class LocalExecutor
     public void Dispose()
     {
         RequestStop();
-        if (IsOwnerThread)
+        if (IsOnOwnThread)
         {
             return;
         }
@@ -66,6 +66,16 @@ public sealed partial class LocalExecutor
 
         _parker.Dispose();
     }
+
+    /// <summary>True on the executor's thread, also once it has left the executor at the end of shutdown (where
+    /// <see cref="IsOwnerThread"/> is false), so that a continuation run there cannot wait for its own thread.</summary>
+    private bool IsOnOwnThread => Thread.CurrentThread == _thread;
+
+    /// <summary>True once a stop was requested.</summary>
+    internal bool IsStopping => _gate.IsStopRequested;
+
+    /// <summary>True once the executor closed its gate: it has ended its work, and its thread owns no task any more.</summary>
+    internal bool IsShutDown => _gate.IsClosed;
 
     private async Task WaitForExitAsync()
     {

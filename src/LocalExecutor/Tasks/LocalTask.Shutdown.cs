@@ -27,13 +27,12 @@ public abstract partial class LocalTask
         int state = Volatile.Read(ref _state);
         while ((state & TaskState.Finished) == 0)
         {
-            int seen = Interlocked.CompareExchange(ref _state, state | TaskState.Closed, state);
+            // Tracked is dropped with the claim: the live list is the owner's, and the owner empties it itself, so the
+            // finish below must not unlink the task from another thread.
+            int seen = Interlocked.CompareExchange(ref _state, (state | TaskState.Closed) & ~TaskState.Tracked, state);
             if (seen == state)
             {
-                // Not removed from the live list: that list is the owner's, and the owner empties it itself.
-                ReleaseBody();
-                SetCanceledOutcome();
-                PublishCompletion();
+                FinishCancelled();
                 return;
             }
 

@@ -152,12 +152,6 @@ public sealed partial class LocalExecutor
         }
     }
 
-    /// <summary>True once a stop was requested.</summary>
-    internal bool IsStopping => _gate.IsStopRequested;
-
-    /// <summary>True once the executor closed its gate: it has ended its work, and its thread owns no task any more.</summary>
-    internal bool IsShutDown => _gate.IsClosed;
-
     private void ThrowIfStoppedForNewWork()
     {
         if (_gate.IsStopRequested)
