@@ -66,8 +66,9 @@ public sealed partial class LocalExecutor
     /// Work that arrives after the executor closed its gate, handled on the arriving thread (or, for what the owner found
     /// in its inbox and queues at the very end, on the owner thread once it has left the executor). A stopped executor
     /// polls nothing: a wake or cancel ends its task cancelled, which is a no-op for the tasks shutdown already ended and
-    /// ends the ones it never saw (a first wake, a sleep's or timeout's wake). A control request runs against the torn-down
-    /// executor: each does what stopping means for it (a timer armed now ends its sleep or timeout cancelled). Callbacks
+    /// ends the ones it never saw (a first wake, a sleep's or timeout's wake). A request to arm a timer gets the shutdown
+    /// treatment of an armed timer (its sleep or timeout ends cancelled); other control requests find nothing left to
+    /// change. No owner code runs here: whatever only the owner touches stays untouched. Callbacks
     /// and continuations run on the thread pool, so the code awaiting on this executor finishes (its <c>finally</c> blocks
     /// run, its task completes) instead of hanging; <see cref="LateWorkItems"/> counts them all. A blocked <c>Send</c>
     /// gets <see cref="ObjectDisposedException"/>.
@@ -82,9 +83,13 @@ public sealed partial class LocalExecutor
             case WorkKind.Poll:
                 Unsafe.As<LocalTask>(item.Target).CancelAtShutdown();
                 break;
-            case WorkKind.Control:
-                Unsafe.As<Action<object?>>(item.Target)(item.State);
+            case WorkKind.Control when item.State is TimerEntry timer:
+                // The timer will never fire: what it was for ends as it does for the timers shutdown found armed (a
+                // sleep or timeout cancelled). Runs no owner code: the heap is the owner's, and the owner empties it.
+                timer.OnShutdown();
                 break;
+            case WorkKind.Control:
+                break; // a change to the executor's own structures (a queue, shares, a socket), which shutdown tore down
             case WorkKind.SchedulerTask:
                 // Queued before the stop but not run: run it where it can still run rather than leave it pending.
                 ThreadPool.UnsafeQueueUserWorkItem(static state => state.Queue!.Scheduler.Execute((Task)state.Target), item, preferLocal: false);

@@ -26,8 +26,7 @@ internal enum WorkKind : byte
 
     /// <summary>An executor operation requested by another thread (arm or cancel a timer, add a task queue, change
     /// shares): an <see cref="System.Action{T}"/> of object applied by the owner when it drains the inbox, outside any
-    /// queue. Once the executor has closed its gate it runs on the thread that hands it over, against the torn-down
-    /// executor: each operation checks for that first and does what the stop means for it (a timer armed then ends its
-    /// sleep or timeout cancelled; the others have nothing left to change).</summary>
+    /// queue. Once the executor has closed its gate nothing runs it: a request about a timer ends what the timer was for
+    /// (<see cref="TimerEntry.OnShutdown"/>: a sleep or timeout cancelled), any other finds nothing left to change.</summary>
     Control,
 }

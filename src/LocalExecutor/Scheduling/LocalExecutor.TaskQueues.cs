@@ -155,7 +155,7 @@ public sealed partial class LocalExecutor
 
     private void RegisterQueue(TaskQueue queue)
     {
-        if (queue.IsRegistered || _gate.IsClosed)
+        if (queue.IsRegistered)
         {
             return;
         }
@@ -171,7 +171,7 @@ public sealed partial class LocalExecutor
 
     private void ApplyShares(TaskQueue queue, Shares shares)
     {
-        if (queue.IsRemoved || _gate.IsClosed)
+        if (queue.IsRemoved)
         {
             return;
         }

@@ -17,10 +17,7 @@ public sealed partial class LocalExecutor
     private static readonly Action<object?> s_disarmTimer = static state =>
     {
         var entry = (TimerEntry)state!;
-        if (!entry.Executor._gate.IsClosed)
-        {
-            entry.Executor._timers.Remove(entry); // after the stop the owner empties the heap itself; nobody else touches it
-        }
+        entry.Executor._timers.Remove(entry);
     };
 
     private LocalTimeProvider? _timeProvider;
@@ -128,16 +125,11 @@ public sealed partial class LocalExecutor
     /// <summary>A precise reading for computing deadlines: a timer never fires before its time.</summary>
     internal static long PreciseNow() => Stopwatch.GetTimestamp();
 
-    /// <summary>Arms <paramref name="entry"/> on the owner thread; after the stop (from the late path, on any thread) the
-    /// timer will never fire, so it gets the treatment of the timers armed at shutdown: its sleep or timeout ends cancelled.</summary>
+    /// <summary>Arms <paramref name="entry"/> on the owner thread. (A request that arrives after the stop never gets here:
+    /// the late path ends the timer's task instead.)</summary>
     internal void ArmOnOwner(TimerEntry entry)
     {
-        if (_gate.IsClosed)
-        {
-            entry.OnShutdown(); // before touching the heap: the owner empties it itself, nobody else touches it
-            return;
-        }
-
+        Debug.Assert(IsOwnerThread, "the heap is the owner's");
         _timers.Remove(entry);
         if (entry.IsObsolete)
         {
