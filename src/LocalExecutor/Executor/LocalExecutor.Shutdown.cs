@@ -17,6 +17,8 @@ public sealed partial class LocalExecutor
     /// null while it runs normally.</summary>
     private volatile string? _shutdownPhase;
 
+    private int _resourcesReleased;
+
     /// <summary>
     /// Stops the executor and waits for its thread to exit, at most <see cref="LocalExecutorOptions.ShutdownTimeout"/>.
     /// Calling it again, or concurrently, is harmless.
@@ -64,7 +66,7 @@ public sealed partial class LocalExecutor
             }
         }
 
-        _parker.Dispose();
+        ReleaseThreadResources();
     }
 
     /// <summary>True on the executor's thread, also once it has left the executor at the end of shutdown (where
@@ -94,7 +96,34 @@ public sealed partial class LocalExecutor
         }
 
         _thread.Join(); // the thread completes Completion as its last act: this returns at once
-        _parker.Dispose();
+        ReleaseThreadResources();
+    }
+
+    private ShutdownTimeoutException CreateShutdownTimeout()
+    {
+        // Nobody may dispose again: release the parker's resources once the thread is gone anyway. Not before: until the
+        // thread exits it may still park.
+        _ = _completion.Task.ContinueWith(
+            static (_, self) =>
+            {
+                var executor = (LocalExecutor)self!;
+                executor._thread.Join();
+                executor.ReleaseThreadResources();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return new ShutdownTimeoutException(Name, _shutdownTimeout, DescribeThreadActivity());
+    }
+
+    /// <summary>Disposes the parker once the thread has exited; once, whoever gets there first.</summary>
+    private void ReleaseThreadResources()
+    {
+        if (Interlocked.Exchange(ref _resourcesReleased, 1) == 0)
+        {
+            _parker.Dispose();
+        }
     }
 
     /// <summary>Asks the loop to stop; it finishes the item it runs and then shuts down.</summary>
@@ -105,9 +134,6 @@ public sealed partial class LocalExecutor
             _parker.Unpark();
         }
     }
-
-    private ShutdownTimeoutException CreateShutdownTimeout() =>
-        new(Name, _shutdownTimeout, DescribeThreadActivity());
 
     /// <summary>What the executor thread is doing, as far as the executor knows without stopping it.</summary>
     private string DescribeThreadActivity()
