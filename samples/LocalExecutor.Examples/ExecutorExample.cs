@@ -16,6 +16,8 @@ internal static class ExecutorExample
             Name = $"shard-{cpu}",                    // the thread's name
             SpinBeforePark = TimeSpan.Zero,           // >0: spin that long before sleeping, for lower wake latency
             UnhandledExceptionPolicy = UnhandledExceptionPolicy.Continue,
+            ShutdownTimeout = TimeSpan.FromSeconds(30), // how long Dispose waits for the thread (the default)
+            StackSize = LocalExecutorOptions.DefaultStackSize, // 16 MiB (the default); 0 = the runtime's thread default
         });
 
         string where = await executor.Spawn(() => $"{LocalExecutor.Current!.Name} on CPU {ThreadCpu.Current}, allowed {ThreadCpu.Allowed}");

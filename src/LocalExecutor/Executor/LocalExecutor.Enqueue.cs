@@ -10,15 +10,9 @@ namespace ThreadPerCore;
 // thread, or, once the executor has stopped, to the late-work path.
 public sealed partial class LocalExecutor
 {
-    private const int Running = 0;
-    private const int Stopping = 1;
-    private const int Stopped = 2;
-
-    private int _lifecycle;
-
-    // Producers between their lifecycle check and their enqueue, times two; bit 0 is set once the owner has taken
-    // its last look at the inbox. See EnqueueForeign and ShutdownOnOwner.
-    private int _producerGate;
+    // The lifecycle (running, stopping, closed) and the producer gate of EnqueueForeign and ShutdownOnOwner, in one
+    // word. A mutable struct: always used in place, never copied.
+    private ShutdownGate _gate;
     private long _lateItems;
 
     /// <summary>Queues work for a queue of this executor from any thread.</summary>
@@ -36,36 +30,48 @@ public sealed partial class LocalExecutor
     }
 
     /// <summary>
-    /// Hands an item to the owner from another thread and wakes the owner if it sleeps. After shutdown the item is
-    /// rejected (<paramref name="rejectWhenStopped"/>) or handled as late work; it is never silently dropped.
+    /// Hands an item to the owner from another thread and wakes the owner if it sleeps. New work
+    /// (<paramref name="rejectWhenStopped"/>) is refused with <see cref="ObjectDisposedException"/> once the stop was
+    /// requested; anything else that arrives after the owner's last look at its inbox is handled as late work. Nothing
+    /// is silently dropped.
     /// </summary>
     internal void EnqueueForeign(in WorkItem item, bool rejectWhenStopped = false)
     {
-        if (rejectWhenStopped && Volatile.Read(ref _lifecycle) != Running)
+        // The lifecycle check and the entry are one atomic step (see ShutdownGate): either the owner's last look at the
+        // inbox sees the item, or this producer learns that the gate is closed (or, for new work, that it is stopping).
+        ShutdownGate.Admission admission = _gate.Enter(rejectWhenStopped);
+        if (admission != ShutdownGate.Admission.Admitted)
         {
-            ThrowHelper.ThrowDisposed(this);
-        }
-
-        // The gate makes "the owner has taken its last look at the inbox" and "this item is in the inbox"
-        // mutually exclusive: either the owner's final drain sees the item, or this producer sees the gate closed.
-        if ((Interlocked.Add(ref _producerGate, 2) & 1) != 0)
-        {
-            Interlocked.Add(ref _producerGate, -2);
-            HandleLate(in item);
+            RejectOrHandleLate(in item, admission);
             return;
         }
 
         _inbox.Enqueue(item);
-        Interlocked.Add(ref _producerGate, -2);
+        _gate.Exit();
         RaisePreemptIfLatencySensitive(in item);
         _parker.Unpark();
     }
 
+    private void RejectOrHandleLate(in WorkItem item, ShutdownGate.Admission admission)
+    {
+        if (admission == ShutdownGate.Admission.Refused)
+        {
+            ThrowHelper.ThrowDisposed(this);
+        }
+
+        HandleLate(in item);
+    }
+
     /// <summary>
-    /// Work that arrives after the executor stopped. Raw tasks were all cancelled at shutdown, so their wakes and
-    /// cancels are no-ops. Callbacks and continuations run on the thread pool, so the code awaiting on this executor
-    /// finishes (its <c>finally</c> blocks run, its task completes) instead of hanging; <see cref="LateWorkItems"/>
-    /// counts them. A blocked <c>Send</c> gets <see cref="ObjectDisposedException"/>.
+    /// Work that arrives after the executor closed its gate, handled on the arriving thread (or, for what the owner found
+    /// in its inbox and queues at the very end, on the owner thread once it has left the executor). A stopped executor
+    /// polls nothing: a wake or cancel ends its task cancelled, which is a no-op for the tasks shutdown already ended and
+    /// ends the ones it never saw (a first wake, a sleep's or timeout's wake). A request to arm a timer gets the shutdown
+    /// treatment of an armed timer (its sleep or timeout ends cancelled); other control requests find nothing left to
+    /// change. No owner code runs here: whatever only the owner touches stays untouched. Callbacks
+    /// and continuations run on the thread pool, so the code awaiting on this executor finishes (its <c>finally</c> blocks
+    /// run, its task completes) instead of hanging; <see cref="LateWorkItems"/> counts them all. A blocked <c>Send</c>
+    /// gets <see cref="ObjectDisposedException"/>.
     /// </summary>
     private void HandleLate(in WorkItem item)
     {
@@ -74,8 +80,16 @@ public sealed partial class LocalExecutor
         {
             case WorkKind.Wake:
             case WorkKind.Cancel:
-            case WorkKind.Control:
+            case WorkKind.Poll:
+                Unsafe.As<LocalTask>(item.Target).CancelAtShutdown();
                 break;
+            case WorkKind.Control when item.State is TimerEntry timer:
+                // The timer will never fire: what it was for ends as it does for the timers shutdown found armed (a
+                // sleep or timeout cancelled). Runs no owner code: the heap is the owner's, and the owner empties it.
+                timer.OnShutdown();
+                break;
+            case WorkKind.Control:
+                break; // a change to the executor's own structures (a queue, shares, a socket), which shutdown tore down
             case WorkKind.SchedulerTask:
                 // Queued before the stop but not run: run it where it can still run rather than leave it pending.
                 ThreadPool.UnsafeQueueUserWorkItem(static state => state.Queue!.Scheduler.Execute((Task)state.Target), item, preferLocal: false);
@@ -110,14 +124,15 @@ public sealed partial class LocalExecutor
         }
     }
 
-    /// <summary>How many work items arrived after shutdown and were run on the thread pool (or dropped as no-op wakes).</summary>
+    /// <summary>How many work items arrived after shutdown: callbacks and continuations run on the thread pool, wakes and
+    /// cancels that ended (or found already ended) a task cancelled, requests that found the executor stopped.</summary>
     public long LateWorkItems => Interlocked.Read(ref _lateItems);
 
     /// <summary>The executor stops accepting new work: spawns, <c>QueueTask</c> and <c>Send</c> from other threads throw.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStopped()
     {
-        if (Volatile.Read(ref _lifecycle) != Running && !IsOwnerThread)
+        if (_gate.IsStopRequested && !IsOwnerThread)
         {
             ThrowHelper.ThrowDisposed(this);
         }

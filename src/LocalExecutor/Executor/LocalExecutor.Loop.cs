@@ -50,7 +50,7 @@ public sealed partial class LocalExecutor
     private void RunLoop()
     {
         CaptureLoopRawContext();
-        while (Volatile.Read(ref _lifecycle) == Running)
+        while (!_gate.IsStopRequested)
         {
             // Reset before draining: a producer publishes its item before it raises the flag, so a raise that this
             // reset erases belongs to an item the drain below will see.
@@ -381,11 +381,14 @@ public sealed partial class LocalExecutor
         }
     }
 
-    /// <summary>Fires every timer whose deadline passed, earliest first (ties in arming order).</summary>
+    /// <summary>Fires every timer whose deadline passed, earliest first (ties in arming order). A timer armed while they
+    /// fire (a periodic one re-arming itself, even into the past) waits for the next turn of the loop: no timer can keep
+    /// this from returning.</summary>
     private void FireDueTimers(long now)
     {
         int fired = 0;
-        while (_timers.Count != 0 && _timers.NextDeadline <= now)
+        long armedBefore = _timers.NextSequence;
+        while (_timers.Count != 0 && _timers.NextDeadline <= now && _timers.Peek().Sequence < armedBefore)
         {
             TimerEntry entry = _timers.Pop();
             fired++;
@@ -443,7 +446,7 @@ public sealed partial class LocalExecutor
 
     private Func<bool>? _hasForeignWork;
 
-    private bool HasForeignWork() => !_inbox.IsEmpty || Volatile.Read(ref _lifecycle) != Running;
+    private bool HasForeignWork() => !_inbox.IsEmpty || _gate.IsStopRequested;
 
     private bool SpinForWork()
     {

@@ -13,87 +13,163 @@ public sealed partial class LocalExecutor
 
     private Exception? _stopException;
 
+    /// <summary>What the owner thread does during shutdown, for the message of a <see cref="ShutdownTimeoutException"/>;
+    /// null while it runs normally.</summary>
+    private volatile string? _shutdownPhase;
+
+    private int _resourcesReleased;
+
     /// <summary>
-    /// Stops the executor and waits for its thread to exit. Calling it again, or concurrently, is harmless.
+    /// Stops the executor and waits for its thread to exit, at most <see cref="LocalExecutorOptions.ShutdownTimeout"/>.
+    /// Calling it again, or concurrently, is harmless.
     /// </summary>
     /// <remarks>
     /// <para>From the moment it is called, new work from other threads is refused with
     /// <see cref="ObjectDisposedException"/> (spawns, <c>QueueTask</c>, <c>Send</c>). The executor then cancels its raw
     /// tasks (<see cref="LocalTask"/>s, queued or suspended: their awaiters see cancellation) in every task queue,
     /// cancels its sleeps and timeouts and drops its timers, runs the callbacks and <see cref="Task"/>s already queued
-    /// in every task queue, and exits.</para>
+    /// in every task queue, and exits. Every task ever created on it ends: one that it never saw (a spawn racing the
+    /// stop, a sleep armed as it stops) ends cancelled as soon as its first wake or timer request arrives.</para>
     /// <para>A continuation that arrives later (an await that completes after the stop) is late work: it runs on the
     /// thread pool, so the awaiting method finishes instead of hanging, and <see cref="LateWorkItems"/> counts it.</para>
     /// <para>Called on the executor's own thread it only requests the stop; the returned task completes when the
     /// thread exits.</para>
     /// </remarks>
+    /// <exception cref="ShutdownTimeoutException">The thread did not exit within the shutdown timeout: it is blocked in,
+    /// or busy with, a work item that does not return (the message says what it is doing). The stop stays requested; the
+    /// executor finishes stopping when its thread returns to the loop, and disposing again waits again.</exception>
+    /// <exception cref="InvalidOperationException">Called on the thread of another executor that this executor's thread
+    /// is blocked on (a <c>Send</c> into it): waiting would deadlock both.</exception>
     public ValueTask DisposeAsync()
     {
         RequestStop();
-        return IsOwnerThread ? default : new ValueTask(WaitForExitAsync());
+        return IsOnOwnThread ? default : new ValueTask(WaitForExitAsync());
     }
 
-    /// <summary>Stops the executor and blocks until its thread exited (see <see cref="DisposeAsync"/>).</summary>
+    /// <summary>Stops the executor and blocks until its thread exited, at most
+    /// <see cref="LocalExecutorOptions.ShutdownTimeout"/> (see <see cref="DisposeAsync"/>).</summary>
+    /// <exception cref="ShutdownTimeoutException">The thread did not exit in time; see <see cref="DisposeAsync"/>.</exception>
+    /// <exception cref="InvalidOperationException">Waiting would deadlock; see <see cref="DisposeAsync"/>.</exception>
     public void Dispose()
     {
         RequestStop();
-        if (!IsOwnerThread)
+        if (IsOnOwnThread)
         {
-            _thread.Join();
-            _parker.Dispose();
+            return;
         }
+
+        using (EnterBlockingCall(this, BlockingCall.Dispose))
+        {
+            if (!_thread.Join(_shutdownTimeout))
+            {
+                throw CreateShutdownTimeout();
+            }
+        }
+
+        ReleaseThreadResources();
     }
+
+    /// <summary>True on the executor's thread, also once it has left the executor at the end of shutdown (where
+    /// <see cref="IsOwnerThread"/> is false), so that a continuation run there cannot wait for its own thread.</summary>
+    private bool IsOnOwnThread => Thread.CurrentThread == _thread;
+
+    /// <summary>True once a stop was requested.</summary>
+    internal bool IsStopping => _gate.IsStopRequested;
+
+    /// <summary>True once the executor closed its gate: it has ended its work, and its thread owns no task any more.</summary>
+    internal bool IsShutDown => _gate.IsClosed;
 
     private async Task WaitForExitAsync()
     {
         try
         {
-            await _completion.Task.ConfigureAwait(false);
+            // Not a blocking call: awaiting here blocks no executor thread, so it takes no part in deadlock detection.
+            await _completion.Task.WaitAsync(_shutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!_completion.Task.IsCompleted)
+        {
+            throw CreateShutdownTimeout();
         }
         catch (Exception)
         {
             // The executor's failure is reported by Completion; disposing it succeeds.
         }
 
-        _thread.Join();
-        _parker.Dispose();
+        _thread.Join(); // the thread completes Completion as its last act: this returns at once
+        ReleaseThreadResources();
+    }
+
+    private ShutdownTimeoutException CreateShutdownTimeout()
+    {
+        // Nobody may dispose again: release the parker's resources once the thread is gone anyway. Not before: until the
+        // thread exits it may still park.
+        _ = _completion.Task.ContinueWith(
+            static (_, self) =>
+            {
+                var executor = (LocalExecutor)self!;
+                executor._thread.Join();
+                executor.ReleaseThreadResources();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return new ShutdownTimeoutException(Name, _shutdownTimeout, DescribeThreadActivity());
+    }
+
+    /// <summary>Disposes the parker once the thread has exited; once, whoever gets there first.</summary>
+    private void ReleaseThreadResources()
+    {
+        if (Interlocked.Exchange(ref _resourcesReleased, 1) == 0)
+        {
+            _parker.Dispose();
+        }
     }
 
     /// <summary>Asks the loop to stop; it finishes the item it runs and then shuts down.</summary>
     internal void RequestStop()
     {
-        if (Interlocked.CompareExchange(ref _lifecycle, Stopping, Running) == Running)
+        if (_gate.RequestStop())
         {
             _parker.Unpark();
         }
     }
 
+    /// <summary>What the executor thread is doing, as far as the executor knows without stopping it.</summary>
+    private string DescribeThreadActivity()
+    {
+        string state = $"thread state {_thread.ThreadState}";
+        if (DescribeBlockingCall() is string blocked)
+        {
+            return $"{blocked} ({state})";
+        }
+
+        if (_shutdownPhase is string phase)
+        {
+            return $"{phase} ({state})";
+        }
+
+        if (Volatile.Read(ref _sliceDeadline) != long.MaxValue)
+        {
+            return $"running a work item that has not returned to the loop: code that blocks or loops without awaiting ({state})";
+        }
+
+        return _parker.IsParked ? $"parked, although its stop was requested ({state})" : $"between work items ({state})";
+    }
+
     private void ShutdownOnOwner()
     {
-        // Close the gate, then wait for producers already past it: after this, the inbox only loses items to
-        // late-work handling on the producers' side, never to oblivion.
-        Interlocked.Or(ref _producerGate, 1);
-        var spinner = default(SpinWait);
-        while ((Volatile.Read(ref _producerGate) & ~1) != 0)
-        {
-            spinner.SpinOnce();
-        }
-
-        Volatile.Write(ref _lifecycle, Stopped);
-
-        // Timers will never fire now: sleeps and timeouts end cancelled, callbacks of repeating timers are dropped.
-        foreach (TimerEntry timer in _timers.Clear())
-        {
-            timer.OnShutdown();
-        }
+        // Stopping: foreign spawns are refused now, but wakes, cancels, continuations and timer requests still arrive
+        // through the inbox, and the owner applies them while it ends its work.
+        _shutdownPhase = "running the work that was queued before the stop (user code that does not return)";
+        CancelTimers(); // sleeps and timeouts end cancelled, callbacks of repeating timers are dropped
 
         // Sockets and listeners close; their pending operations fail, and the continuations waiting for them run in
         // the passes below.
         _reactor?.CloseAll();
-
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
-            while (_inbox.TryDequeue(out WorkItem item))
+            for (int n = _inbox.Count; n > 0 && _inbox.TryDequeue(out WorkItem item); n--)
             {
                 Apply(in item);
             }
@@ -105,29 +181,36 @@ public sealed partial class LocalExecutor
             }
         }
 
-        // Whatever still re-queues itself goes to the thread pool as late work.
-        while (_inbox.TryDequeue(out WorkItem leftover))
+        // Close the gate: once the producers inside have left, nothing enters the inbox any more; later producers handle
+        // their items late, on their own threads. Then leave the executor: from here this thread owns no task either, so
+        // what it still finds, and everything that ending it triggers (the continuations of the tasks it cancels), takes
+        // the late path like the work of any other thread, and the state words, which late producers may now claim too,
+        // are only changed by compare-and-swap.
+        _shutdownPhase = "closing its gate: waiting for the threads handing it work";
+        _gate.Close();
+        t_current = null;
+        _shutdownPhase = "ending what was left: cancelling tasks, handing callbacks to the thread pool";
+
+        while (_inbox.TryDequeue(out WorkItem item))
         {
-            Apply(in leftover);
+            HandleLate(in item);
         }
 
-        CancelLiveTasks();
         foreach (TaskQueue queue in _queues)
         {
             while (queue.Items.TryDequeue(out WorkItem item))
             {
-                if (item.Kind == WorkKind.Poll)
-                {
-                    ((LocalTask)item.Target).CancelLocal();
-                }
-                else
-                {
-                    HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
-                }
+                HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
             }
         }
 
-        // Timers armed by work that ran during shutdown get the same treatment.
+        CancelLiveTasks();
+        CancelTimers(); // timers armed by the work that ran while stopping
+    }
+
+    /// <summary>Ends the armed timers: sleeps and timeouts cancelled, repeating timers dropped.</summary>
+    private void CancelTimers()
+    {
         foreach (TimerEntry timer in _timers.Clear())
         {
             timer.OnShutdown();
@@ -138,7 +221,7 @@ public sealed partial class LocalExecutor
     {
         while (LiveTasks.TakeFirst() is LocalTask task)
         {
-            task.CancelLocal();
+            task.CancelAtShutdown();
         }
     }
 

@@ -34,6 +34,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     private readonly IO.Reactor? _reactor;
     private readonly TaskQueue _defaultQueue;
     private readonly LocalExecutorOptions _options;
+    private readonly TimeSpan _shutdownTimeout;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _startFailure;
 
@@ -41,6 +42,10 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <param name="options">How to start it; null for the defaults (unbound, no spinning).</param>
     /// <exception cref="ArgumentOutOfRangeException">The placement names a CPU this process may not use; the message
     /// names the CPU and the CPUs it may use.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it): a negative
+    /// <see cref="LocalExecutorOptions.SpinBeforePark"/> or <see cref="LocalExecutorOptions.StackSize"/>, a
+    /// <see cref="LocalExecutorOptions.PreemptTimeSlice"/> under 1 ms, a <see cref="LocalExecutorOptions.ShutdownTimeout"/>
+    /// that is neither positive nor infinite.</exception>
     /// <exception cref="InvalidOperationException">The operating system refused to pin the thread.</exception>
     public LocalExecutor(LocalExecutorOptions? options = null)
     {
@@ -48,7 +53,12 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(_options.Placement, "options.Placement");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SpinBeforePark, TimeSpan.Zero, "options.SpinBeforePark");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PreemptTimeSlice, TimeSpan.FromMilliseconds(1), "options.PreemptTimeSlice");
-        _defaultSliceTicks = PreemptClock.ToTicks(_options.PreemptTimeSlice);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.StackSize, "options.StackSize");
+        _shutdownTimeout = ValidateShutdownTimeout(_options.ShutdownTimeout);
+
+        // Times that do not fit in clock ticks saturate to "never" instead of overflowing deadlines into the past.
+        _options.SpinBeforePark = Deadlines.Saturate(_options.SpinBeforePark);
+        _defaultSliceTicks = Deadlines.ToTicks(_options.PreemptTimeSlice);
 
         Id = Interlocked.Increment(ref s_lastId);
         Name = _options.Name ?? $"LocalExecutor-{Id}";
@@ -62,7 +72,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         _parker = new Parker(_reactor);
         _queues = [_defaultQueue];
 
-        _thread = new Thread(ThreadMain) { Name = Name, IsBackground = true };
+        _thread = new Thread(ThreadMain, _options.StackSize) { Name = Name, IsBackground = true };
         using (var started = new ManualResetEventSlim())
         {
             _thread.UnsafeStart(started); // the executor's thread starts with a clean execution context
@@ -159,6 +169,17 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Placement})";
+
+    private static TimeSpan ValidateShutdownTimeout(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds > int.MaxValue)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, "options.ShutdownTimeout");
+        return timeout;
+    }
 
     private static Placement ResolvePlacement(Placement requested)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace ThreadPerCore;
 
@@ -14,7 +15,8 @@ public sealed class LocalExecutorOptions
     /// <summary>
     /// How long an idle executor keeps checking for work before it sleeps. Zero (the default) sleeps at once and
     /// uses no CPU while idle; a short spin (tens of microseconds) cuts the latency of a wake from another thread at
-    /// the price of burning its core for that long after each burst of work.
+    /// the price of burning its core for that long after each burst of work. Times too long to count in clock ticks
+    /// (<see cref="TimeSpan.MaxValue"/>) mean "never sleep while idle".
     /// </summary>
     public TimeSpan SpinBeforePark { get; set; } = TimeSpan.Zero;
 
@@ -36,6 +38,27 @@ public sealed class LocalExecutorOptions
     /// registered, the running loop makes no extra system call either way.
     /// </summary>
     public bool EnableReactor { get; set; } = true;
+    /// How long <see cref="LocalExecutor.Dispose"/> and <see cref="LocalExecutor.DisposeAsync"/> wait for the executor's
+    /// thread to finish its work and exit before they throw <see cref="ShutdownTimeoutException"/>, which says what the
+    /// thread is doing. Default 30 s (as <c>HostOptions.ShutdownTimeout</c>): an executor whose thread is blocked in a work
+    /// item that never returns (a deadlock, an endless loop) makes disposing fail loudly instead of hanging. A shutdown
+    /// that finishes its work returns at once, whatever this is. <see cref="Timeout.InfiniteTimeSpan"/> waits forever;
+    /// times beyond <see cref="int.MaxValue"/> milliseconds do too.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The executor thread's stack size in bytes; zero for the runtime's default for new threads (8 MiB on Linux with
+    /// the usual <c>ulimit -s</c>, 1.5 MiB on Windows). Default <see cref="DefaultStackSize"/> (16 MiB): async methods
+    /// returning <see cref="LocalTask"/> start inline on their executor, so a deep chain of calls that complete
+    /// synchronously recurses on this stack, at about 0.5 KiB a level (about 16,000 levels in 8 MiB, where
+    /// <see cref="System.Threading.Tasks.Task"/> methods, which the executor also starts inline, take about 0.23 KiB). The
+    /// size is reserved address space; memory is committed only as deep as the stack is actually used.
+    /// </summary>
+    public int StackSize { get; set; } = DefaultStackSize;
+
+    /// <summary>The default <see cref="StackSize"/>: 16 MiB.</summary>
+    public const int DefaultStackSize = 16 * 1024 * 1024;
 
     internal LocalExecutorOptions Clone() => (LocalExecutorOptions)MemberwiseClone();
 }

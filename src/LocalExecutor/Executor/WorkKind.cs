@@ -26,6 +26,7 @@ internal enum WorkKind : byte
 
     /// <summary>An executor operation requested by another thread (arm or cancel a timer, add a task queue, change
     /// shares): an <see cref="System.Action{T}"/> of object applied by the owner when it drains the inbox, outside any
-    /// queue. Ignored once the executor has stopped.</summary>
+    /// queue. Once the executor has closed its gate nothing runs it: a request about a timer ends what the timer was for
+    /// (<see cref="TimerEntry.OnShutdown"/>: a sleep or timeout cancelled), any other finds nothing left to change.</summary>
     Control,
 }

@@ -16,6 +16,7 @@ internal abstract class Reactor : ParkSignal
     private long _polls;
     private long _events;
     private int _sourceCount;
+    private bool _closed;
 
     protected Reactor(LocalExecutor executor)
     {
@@ -51,6 +52,11 @@ internal abstract class Reactor : ParkSignal
     public void Register(ReactorSource source)
     {
         Executor.VerifyAccess();
+        if (_closed)
+        {
+            throw new ObjectDisposedException(Executor.Name, $"The executor '{Executor.Name}' is stopping; it opens no new socket.");
+        }
+
         RegisterCore(source);
         _sourceCount++;
     }
@@ -98,6 +104,7 @@ internal abstract class Reactor : ParkSignal
     /// <summary>The executor stops: every source fails its pending operations and closes (owner thread).</summary>
     public void CloseAll()
     {
+        _closed = true;
         foreach (ReactorSource source in SnapshotSources())
         {
             try

@@ -40,19 +40,31 @@ public sealed class LocalSynchronizationContext : SynchronizationContext
     /// Runs <paramref name="d"/> on the executor thread and returns when it finished: inline when called there,
     /// else by queueing it and blocking the caller. Its exception is rethrown to the caller unwrapped.
     /// </summary>
-    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    /// <remarks>Blocking an executor thread is a deadlock waiting to happen: two executors that <c>Send</c> into each
+    /// other would wait for each other forever. That cycle (and any longer one through <c>Send</c>,
+    /// <see cref="LocalExecutor.RemoveTaskQueue"/> and <see cref="LocalExecutor.Dispose"/> of other executors) is detected
+    /// when the second wait starts, and that <c>Send</c> throws instead. Waits the executor cannot see (a
+    /// <c>Task.Wait</c>, a lock) are not detected. Prefer <c>Post</c> or an awaited spawn between executors.</remarks>
+    /// <exception cref="ObjectDisposedException">The executor has shut down, or shut down before the callback ran.</exception>
+    /// <exception cref="InvalidOperationException">Called on the thread of another executor, and the target executor's
+    /// thread is itself blocked (directly or through others) on the caller's executor: the message names the cycle.
+    /// The callback does not run.</exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (Queue.Executor.IsOwnerThread)
+        LocalExecutor executor = Queue.Executor;
+        if (executor.IsOwnerThread)
         {
             d(state);
             return;
         }
 
         using var request = new SendRequest(d, state);
-        Queue.Executor.Post(Queue, WorkKind.StateAction, SendRequest.RunCallback, request, ExecutionContext.Capture(), rejectWhenStopped: true);
-        request.WaitAndRethrow();
+        using (LocalExecutor.EnterBlockingCall(executor, LocalExecutor.BlockingCall.Send))
+        {
+            executor.Post(Queue, WorkKind.StateAction, SendRequest.RunCallback, request, ExecutionContext.Capture(), rejectWhenStopped: true);
+            request.WaitAndRethrow();
+        }
     }
 
     /// <summary>Counts an operation (an <c>async void</c> method) that has started.</summary>

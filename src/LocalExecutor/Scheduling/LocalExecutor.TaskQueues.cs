@@ -96,7 +96,9 @@ public sealed partial class LocalExecutor
     /// <exception cref="ArgumentNullException"><paramref name="queue"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException">It is the default queue, it was removed already, or it still has
-    /// work (the message says how much).</exception>
+    /// work (the message says how much); or it is called on the thread of another executor that this executor's thread
+    /// is blocked on (waiting would deadlock both).</exception>
+    /// <exception cref="ObjectDisposedException">The executor has shut down, or shut down before the removal ran.</exception>
     public void RemoveTaskQueue(TaskQueueHandle queue)
     {
         TaskQueue target = ResolveQueue(queue);
@@ -111,15 +113,26 @@ public sealed partial class LocalExecutor
             return;
         }
 
-        LocalTask<VoidResult> removal = Schedule(new DelegateTask<(LocalExecutor Executor, TaskQueue Queue), VoidResult>(
-            _defaultQueue,
-            static state =>
+        using (EnterBlockingCall(this, BlockingCall.RemoveTaskQueue))
+        {
+            LocalTask<VoidResult> removal = Schedule(new DelegateTask<(LocalExecutor Executor, TaskQueue Queue), VoidResult>(
+                _defaultQueue,
+                static state =>
+                {
+                    state.Executor.RemoveOnOwner(state.Queue);
+                    return default;
+                },
+                (this, target)));
+            try
             {
-                state.Executor.RemoveOnOwner(state.Queue);
-                return default;
-            },
-            (this, target)));
-        removal.AsTask().GetAwaiter().GetResult();
+                removal.AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (removal.IsCanceled)
+            {
+                // Nothing else cancels the removal: the executor stopped before it ran.
+                ThrowHelper.ThrowDisposed(this);
+            }
+        }
     }
 
     /// <summary>Validates a handle at the public edge and returns its queue.</summary>
@@ -179,7 +192,7 @@ public sealed partial class LocalExecutor
         var timer = new DynamicSharesTimer(queue);
         queue.SharesTimer = timer;
         timer.Adjust(this);
-        timer.Deadline = Stopwatch.GetTimestamp() + PreemptClock.ToTicks(shares.AdjustmentPeriod);
+        timer.Deadline = Deadlines.After(Stopwatch.GetTimestamp(), shares.AdjustmentPeriod); // too long to count: never
         _timers.Add(timer);
     }
 
@@ -262,7 +275,9 @@ public sealed partial class LocalExecutor
             }
 
             Adjust(executor);
-            Deadline = now + PreemptClock.ToTicks(_queue.SharesSpec.AdjustmentPeriod);
+            // Saturating: a period too long to count is "never", where the plain sum wrapped into the past and this timer
+            // re-armed itself inside FireDueTimers forever.
+            Deadline = Deadlines.After(now, _queue.SharesSpec.AdjustmentPeriod);
             executor._timers.Add(this);
         }
     }

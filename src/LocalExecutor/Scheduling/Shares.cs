@@ -59,7 +59,8 @@ public readonly struct Shares : IEquatable<Shares>
     /// provider that throws keeps the last value and its exception goes to <see cref="LocalExecutor.UnhandledException"/>.
     /// </summary>
     /// <param name="provider">Returns the current shares; called on the executor thread, so it must be cheap.</param>
-    /// <param name="adjustmentPeriod">How often to ask; at least one millisecond.</param>
+    /// <param name="adjustmentPeriod">How often to ask; at least one millisecond. A period too long to count in clock ticks
+    /// (<see cref="TimeSpan.MaxValue"/>) means the provider is asked once, when the shares are applied.</param>
     /// <exception cref="ArgumentNullException"><paramref name="provider"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="adjustmentPeriod"/> is below one millisecond.</exception>
     public static Shares Dynamic(Func<int> provider, TimeSpan? adjustmentPeriod = null)

@@ -9,6 +9,8 @@ namespace ThreadPerCore;
 /// cancelled, which then completes it. Awaiting it from an async <see cref="LocalTask"/> method registers the waker
 /// directly, so a sleep costs the task, its timer entry and, with a cancellable token, the registration.
 /// </summary>
+/// <remarks>Every sleep is armed, an infinite one at <see cref="Deadlines.Never"/>: the executor knows of it, so shutdown
+/// cancels it like any other, and a sleep armed after the stop is cancelled by the late path.</remarks>
 internal sealed class DelayTask : LocalTask<VoidResult>
 {
     private static readonly Action<object?> s_onCanceled = static self => ((DelayTask)self!).OnTokenCanceled();
@@ -43,11 +45,8 @@ internal sealed class DelayTask : LocalTask<VoidResult>
             return task;
         }
 
-        if (delay != Timeout.InfiniteTimeSpan)
-        {
-            task._timer.Deadline = LocalExecutor.PreciseNow() + PreemptClock.ToTicks(delay);
-            executor.ArmTimer(task._timer);
-        }
+        task._timer.Deadline = Deadlines.After(LocalExecutor.PreciseNow(), delay); // infinite or too long: never
+        executor.ArmTimer(task._timer);
 
         if (token.CanBeCanceled)
         {
@@ -72,7 +71,16 @@ internal sealed class DelayTask : LocalTask<VoidResult>
         }
     }
 
-    private protected override void ReleaseBody() => _registration.Unregister();
+    private protected override void ReleaseBody()
+    {
+        _registration.Unregister();
+        if (Executor.IsOwnerThread && _timer.IsArmed)
+        {
+            // Cancelled on the owner: an infinite sleep's entry would otherwise stay in the heap until shutdown. (A task
+            // ended by the late path after the stop needs nothing: the owner empties its heap itself.)
+            Executor.DisarmTimer(_timer);
+        }
+    }
 
     private void OnTokenCanceled()
     {
@@ -95,6 +103,6 @@ internal sealed class DelayTask : LocalTask<VoidResult>
 
         public override bool IsObsolete => _task.IsCompleted;
 
-        public override void OnShutdown() => _task.CancelLocal();
+        public override void OnShutdown() => _task.CancelAtShutdown();
     }
 }

@@ -33,10 +33,12 @@ public sealed partial class LocalExecutor
     /// Completes after <paramref name="delay"/>, woken by the executor's own timer (no thread-pool timer, no hop).
     /// Callable from any thread; the returned task belongs to this executor. Costs the task and one timer entry.
     /// </summary>
-    /// <param name="delay">How long; zero completes at the next turn of the loop; <see cref="Timeout.InfiniteTimeSpan"/> never
-    /// completes unless cancelled.</param>
+    /// <param name="delay">How long; zero completes at the next turn of the loop; <see cref="Timeout.InfiniteTimeSpan"/>, or a time
+    /// too long to count in clock ticks (<see cref="TimeSpan.MaxValue"/>), never completes unless cancelled (by the token,
+    /// <see cref="LocalTask.Cancel"/> or the executor's shutdown).</param>
     /// <param name="cancellationToken">Cancels the sleep: the task ends cancelled with this token.</param>
-    /// <returns>A task that completes when the time is up.</returns>
+    /// <returns>A task that completes when the time is up. Shutdown ends it cancelled; so does the stop of an executor that
+    /// is stopping as the sleep is armed, instead of the exception.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
     public LocalTask Sleep(TimeSpan delay, CancellationToken cancellationToken = default)
@@ -123,17 +125,14 @@ public sealed partial class LocalExecutor
     /// <summary>A precise reading for computing deadlines: a timer never fires before its time.</summary>
     internal static long PreciseNow() => Stopwatch.GetTimestamp();
 
+    /// <summary>Arms <paramref name="entry"/> on the owner thread. (A request that arrives after the stop never gets here:
+    /// the late path ends the timer's task instead.)</summary>
     internal void ArmOnOwner(TimerEntry entry)
     {
+        Debug.Assert(IsOwnerThread, "the heap is the owner's");
         _timers.Remove(entry);
         if (entry.IsObsolete)
         {
-            return;
-        }
-
-        if (Volatile.Read(ref _lifecycle) == Stopped)
-        {
-            entry.OnShutdown();
             return;
         }
 
@@ -145,12 +144,9 @@ public sealed partial class LocalExecutor
         }
     }
 
-    /// <summary>True once a stop was requested.</summary>
-    internal bool IsStopping => Volatile.Read(ref _lifecycle) != Running;
-
     private void ThrowIfStoppedForNewWork()
     {
-        if (Volatile.Read(ref _lifecycle) != Running)
+        if (_gate.IsStopRequested)
         {
             ThrowHelper.ThrowDisposed(this);
         }

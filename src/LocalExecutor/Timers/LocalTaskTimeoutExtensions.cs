@@ -14,8 +14,11 @@ public static class LocalTaskTimeoutExtensions
     /// </summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="task">The task to bound.</param>
-    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> returns <paramref name="task"/> itself.</param>
-    /// <returns>A task with the result of <paramref name="task"/>, or failing with <see cref="TimeoutException"/>.</returns>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> returns <paramref name="task"/> itself, and
+    /// so does a task that already completed. A time too long to count in clock ticks (<see cref="TimeSpan.MaxValue"/>)
+    /// never times out.</param>
+    /// <returns>A task with the result of <paramref name="task"/>, or failing with <see cref="TimeoutException"/>. If the
+    /// task's executor shuts down first, it ends cancelled (as it does when created on an executor that is stopping).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="task"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite).</exception>
     public static LocalTask<T> WithTimeout<T>(this LocalTask<T> task, TimeSpan timeout)
@@ -27,6 +30,11 @@ public static class LocalTaskTimeoutExtensions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        if (task.IsCompleted)
+        {
+            return task; // it already completed in time: no timer, and no need for its executor to be running
+        }
+
         var bounded = new TimeoutTask<T>(task, timeout);
         bounded.Arm();
         return bounded;
@@ -48,6 +56,11 @@ public static class LocalTaskTimeoutExtensions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        if (task.IsCompleted)
+        {
+            return task; // it already completed in time: no timer, and no need for its executor to be running
+        }
+
         var bounded = new TimeoutTask<VoidResult>(task, timeout);
         bounded.Arm();
         return bounded;

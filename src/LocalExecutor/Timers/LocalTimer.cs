@@ -96,8 +96,8 @@ internal sealed class LocalTimer : TimerEntry, ITimer
         if (_periodTicks > 0)
         {
             // Fixed rate without drift; a timer that fell behind (a long slice) skips the missed beats.
-            long next = Deadline + _periodTicks;
-            Deadline = next > now ? next : now + _periodTicks;
+            long next = Deadlines.After(Deadline, _periodTicks);
+            Deadline = next > now ? next : Deadlines.After(now, _periodTicks);
             executor.ArmOnOwner(this);
         }
 
@@ -119,10 +119,10 @@ internal sealed class LocalTimer : TimerEntry, ITimer
 
         _version++;
         Executor.DisarmTimer(this);
-        _periodTicks = period == Timeout.InfiniteTimeSpan ? 0 : Math.Min(PreemptClock.ToTicks(period), MaxTicks);
+        _periodTicks = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero ? 0 : Math.Clamp(PreemptClock.ToTicks(period), 1, MaxTicks);
         if (dueTime != Timeout.InfiniteTimeSpan)
         {
-            Deadline = LocalExecutor.PreciseNow() + PreemptClock.ToTicks(dueTime);
+            Deadline = Deadlines.After(LocalExecutor.PreciseNow(), dueTime);
             Executor.ArmTimer(this);
         }
 

@@ -25,7 +25,7 @@ internal sealed class TimeoutTask<T> : LocalTask<T>
 
     public void Arm()
     {
-        _timer.Deadline = LocalExecutor.PreciseNow() + PreemptClock.ToTicks(_timeout);
+        _timer.Deadline = Deadlines.After(LocalExecutor.PreciseNow(), _timeout); // too long to count: never
         Executor.ArmTimer(_timer);
         ((IWakerSource)_inner).RegisterWaker(this); // wakes this task at once if the inner one already finished
     }
@@ -70,6 +70,6 @@ internal sealed class TimeoutTask<T> : LocalTask<T>
 
         public override bool IsObsolete => _task.IsCompleted;
 
-        public override void OnShutdown() => _task.CancelLocal();
+        public override void OnShutdown() => _task.CancelAtShutdown();
     }
 }

@@ -30,7 +30,9 @@ internal abstract class TimerEntry
     /// arrives through the inbox after that is dropped instead of leaving a dead entry in the heap.</summary>
     public virtual bool IsObsolete => false;
 
-    /// <summary>Called when the executor shuts down with the timer still armed.</summary>
+    /// <summary>Called when the executor shuts down with the timer still armed, or when a request about it (to arm it)
+    /// arrives after the executor stopped: the timer will never fire, so what it was for ends (a sleep or timeout is
+    /// cancelled). On the owner during shutdown, or on any thread once the executor closed its gate.</summary>
     public virtual void OnShutdown()
     {
     }

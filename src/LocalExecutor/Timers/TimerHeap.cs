@@ -19,6 +19,9 @@ internal sealed class TimerHeap
     /// <summary>The earliest deadline, or <see cref="long.MaxValue"/> when nothing is armed.</summary>
     public long NextDeadline => Count == 0 ? long.MaxValue : _items[0].Deadline;
 
+    /// <summary>The <see cref="TimerEntry.Sequence"/> the next armed entry gets: entries armed from now on have one at least this large.</summary>
+    public long NextSequence => _nextSequence;
+
     public TimerEntry Peek() => _items[0];
 
     public void Add(TimerEntry entry)

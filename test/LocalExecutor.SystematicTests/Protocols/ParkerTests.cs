@@ -7,7 +7,8 @@ namespace ThreadPerCore.SystematicTests.Protocols;
 
 /// <summary>
 /// The parker/inbox handshake (<see cref="Parker"/> with a concurrent queue, as the executor's inbox is): no interleaving of an
-/// owner that drains and parks with producers that enqueue and unpark loses a wake-up.
+/// owner that drains and parks with producers that enqueue and unpark loses a wake-up, nor the stop request of
+/// another thread.
 /// </summary>
 public sealed class ParkerTests
 {
@@ -24,6 +25,72 @@ public sealed class ParkerTests
     {
         string bug = Systematic.AssertFindsBug(() => OwnerTakesAll(new NoRecheckParker(), producers: 2, timeoutMilliseconds: Timeout.Infinite));
         Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_interleaving_loses_the_stop_request_of_another_thread_racing_a_producer() =>
+        Systematic.AssertNoBug(() => OwnerStopsWhenAsked(recheckStop: true));
+
+    [Fact]
+    public void The_harness_finds_the_lost_stop_of_an_owner_that_rechecks_only_its_inbox_before_sleeping()
+    {
+        string bug = Systematic.AssertFindsBug(() => OwnerStopsWhenAsked(recheckStop: false));
+        Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The executor's real stop request (<see cref="ShutdownGate.RequestStop"/> then <see cref="Parker.Unpark"/>, as
+    /// <c>LocalExecutor.RequestStop</c> does) racing a producer, against an owner that loops while no stop is requested and
+    /// parks with the re-check of <c>LocalExecutor.HasForeignWork</c>: inbox not empty, or the stop requested. The owner
+    /// must always see the stop and leave; with <paramref name="recheckStop"/> false the re-check looks at the inbox only,
+    /// and a stop requested between the loop's check and the park is slept through.
+    /// </summary>
+    private static void OwnerStopsWhenAsked(bool recheckStop)
+    {
+        var gate = new GateBox();
+        using var parker = new Parker();
+        var inbox = new ConcurrentQueue<int>();
+        var owner = new Thread(() =>
+        {
+            while (!gate.IsStopRequested)
+            {
+                while (inbox.TryDequeue(out _))
+                {
+                }
+
+                parker.Park(Timeout.Infinite, () => !inbox.IsEmpty || (recheckStop && gate.IsStopRequested));
+            }
+        });
+        var producer = new Thread(() =>
+        {
+            inbox.Enqueue(1);
+            parker.Unpark();
+        });
+        var stopper = new Thread(() =>
+        {
+            if (gate.RequestStop())
+            {
+                parker.Unpark();
+            }
+        });
+
+        owner.Start();
+        producer.Start();
+        stopper.Start();
+        producer.Join();
+        stopper.Join();
+        owner.Join();
+        Specification.Assert(gate.IsStopRequested, "the owner left without a stop");
+    }
+
+    /// <summary>The shipped lifecycle word, kept in place (a mutable struct).</summary>
+    private sealed class GateBox
+    {
+        private ShutdownGate _gate;
+
+        public bool IsStopRequested => _gate.IsStopRequested;
+
+        public bool RequestStop() => _gate.RequestStop();
     }
 
     private static void OwnerTakesAll(IParkerUnderTest parkerUnderTest, int producers, int timeoutMilliseconds)

@@ -61,4 +61,27 @@ internal static class Systematic
         Assert.True(report.NumOfFoundBugs > 0, $"Coyote found no bug in {iterations} iterations, but the scenario is known to be broken.");
         return report.BugReports.First();
     }
+
+    /// <summary>Like <see cref="AssertFindsBug"/>, and also returns how many schedules Coyote explored to find the bug and
+    /// the schedule it found (Coyote's reproducible trace: the sequence of scheduling decisions), for the test's output.</summary>
+    public static (string Bug, long SchedulesExplored, string Trace) AssertFindsBugWithTrace(Action scenario, int iterations = DefaultIterations, uint seed = 42)
+    {
+        Configuration configuration = Configuration.Create()
+            .WithTestingIterations((uint)iterations)
+            .WithRandomGeneratorSeed(seed)
+            .WithAtomicOperationRaceCheckingEnabled(true)
+            .WithCollectionAccessRaceCheckingEnabled(true)
+            .WithLockAccessRaceCheckingEnabled(true)
+            .WithVolatileOperationRaceCheckingEnabled(true)
+            .WithDeadlockTimeout(1000)
+            .WithPotentialDeadlocksReportedAsBugs(true)
+            .WithTelemetryEnabled(false);
+
+        using TestingEngine engine = TestingEngine.Create(configuration, scenario);
+        Assert.True(engine.IsTestRewritten(), "The systematic tests must run on rewritten assemblies; build the project (its CoyoteRewrite target rewrites the output).");
+        engine.Run();
+        TestReport report = engine.TestReport;
+        Assert.True(report.NumOfFoundBugs > 0, $"Coyote found no bug in {iterations} iterations, but the scenario is known to be broken.");
+        return (report.BugReports.First(), report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths, engine.ReproducibleTrace);
+    }
 }

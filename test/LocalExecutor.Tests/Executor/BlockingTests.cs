@@ -1,0 +1,275 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using Xunit;
+
+namespace ThreadPerCore.Tests.Executor;
+
+/// <summary>
+/// Deadlocks that fail instead of hanging: executors whose threads block on each other in the library's blocking calls
+/// (Send, RemoveTaskQueue, Dispose) get an exception naming the cycle, and Dispose of an executor whose thread does not
+/// return gives up after <see cref="LocalExecutorOptions.ShutdownTimeout"/> with an exception saying what it does.
+/// </summary>
+public sealed class BlockingTests
+{
+    [Fact]
+    public async Task Two_executors_sending_into_each_other_fail_with_an_exception_that_names_the_cycle()
+    {
+        LocalExecutor a = Executors.Start("send-a");
+        LocalExecutor b = Executors.Start("send-b");
+        try
+        {
+            using var release = new ManualResetEventSlim();
+            using var aBusy = new ManualResetEventSlim();
+            Task<Exception?> aSends = a.Spawn(() =>
+            {
+                aBusy.Set();
+                release.Wait(Bounded.Timeout);
+                return Catch(() => b.SynchronizationContext.Send(_ => { }, null));
+            }).AsTask();
+            aBusy.Wait(Bounded.Timeout).Should().BeTrue();
+
+            bool bsCallbackRan = false;
+            Task<Exception?> bSends = b.Spawn(() => Catch(() => a.SynchronizationContext.Send(_ => bsCallbackRan = true, null))).AsTask();
+            await WaitUntil(() => a.GetStats().InboxLength == 1, "b's Send to reach a (b is then blocked on a)");
+            release.Set();
+
+            Exception? failure = await aSends.Within("a's Send (it would wait forever for b, which waits for a)");
+            failure.Should().BeOfType<InvalidOperationException>()
+                .Which.Message.Should().Contain("Send into executor 'send-b' from the thread of executor 'send-a' would deadlock")
+                .And.Contain("'send-b' is blocked in Send into executor 'send-a'");
+            (await bSends.Within("b's Send, run by a once a's work returned")).Should().BeNull();
+            bsCallbackRan.Should().BeTrue();
+        }
+        finally
+        {
+            await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask()).Within("both executors to stop");
+        }
+    }
+
+    [Fact]
+    public async Task Executors_that_start_sending_into_each_other_at_the_same_time_never_both_hang()
+    {
+        LocalExecutor a = Executors.Start("race-a");
+        LocalExecutor b = Executors.Start("race-b");
+        try
+        {
+            const int Rounds = 200;
+            int refusals = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                using var together = new Barrier(2);
+                Task<Exception?> SendInto(LocalExecutor from, LocalExecutor to) => from.Spawn(() =>
+                {
+                    together.SignalAndWait();
+                    return Catch(() => to.SynchronizationContext.Send(_ => { }, null));
+                }).AsTask();
+
+                Task<Exception?> aSends = SendInto(a, b);
+                Task<Exception?> bSends = SendInto(b, a);
+                Exception?[] outcomes = await Task.WhenAll(aSends, bSends).Within($"round {round}: both Sends (a deadlock hangs them)");
+
+                int failed = Array.FindAll(outcomes, e => e is not null).Length;
+                failed.Should().BeGreaterThanOrEqualTo(1, $"round {round}: both waited for each other, so at least one must see the cycle");
+                Array.FindAll(outcomes, e => e is not null and not InvalidOperationException).Should().BeEmpty();
+                refusals += failed;
+            }
+
+            refusals.Should().BeGreaterThanOrEqualTo(Rounds);
+        }
+        finally
+        {
+            await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask()).Within("both executors to stop");
+        }
+    }
+
+    [Fact]
+    public async Task A_cycle_through_three_executors_is_detected()
+    {
+        LocalExecutor a = Executors.Start("ring-a");
+        LocalExecutor b = Executors.Start("ring-b");
+        LocalExecutor c = Executors.Start("ring-c");
+        try
+        {
+            using var release = new ManualResetEventSlim();
+            using var aBusy = new ManualResetEventSlim();
+            Task<Exception?> aSends = a.Spawn(() =>
+            {
+                aBusy.Set();
+                release.Wait(Bounded.Timeout);
+                return Catch(() => b.SynchronizationContext.Send(_ => { }, null));
+            }).AsTask();
+            aBusy.Wait(Bounded.Timeout).Should().BeTrue();
+            Task<Exception?> cSends = c.Spawn(() => Catch(() => a.SynchronizationContext.Send(_ => { }, null))).AsTask();
+            await WaitUntil(() => a.GetStats().InboxLength == 1, "c to block on a");
+            Task<Exception?> bSends = b.Spawn(() => Catch(() => c.SynchronizationContext.Send(_ => { }, null))).AsTask();
+            await WaitUntil(() => c.GetStats().InboxLength == 1, "b to block on c");
+            release.Set();
+
+            Exception? failure = await aSends.Within("a's Send into b");
+            failure.Should().BeOfType<InvalidOperationException>()
+                .Which.Message.Should().Contain("'ring-b' is blocked in Send into executor 'ring-c', 'ring-c' is blocked in Send into executor 'ring-a'");
+            (await cSends.Within("c's Send")).Should().BeNull();
+            (await bSends.Within("b's Send")).Should().BeNull();
+        }
+        finally
+        {
+            await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask(), c.DisposeAsync().AsTask()).Within("the executors to stop");
+        }
+    }
+
+    [Fact]
+    public async Task Dispose_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_after_the_timeout()
+    {
+        TimeSpan timeout = TimeSpan.FromMilliseconds(200);
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck", ShutdownTimeout = timeout });
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        busy.Wait(Bounded.Timeout).Should().BeTrue();
+
+        var clock = Stopwatch.StartNew();
+        ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => Task.Run(() => executor.Dispose()).Within("Dispose to give up"))
+            .Should().ThrowAsync<ShutdownTimeoutException>()).Which;
+
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(timeout);
+        failure.ExecutorName.Should().Be("stuck");
+        failure.Timeout.Should().Be(timeout);
+        failure.ThreadActivity.Should().Contain("running a work item that has not returned to the loop").And.Contain("WaitSleepJoin");
+        failure.Message.Should().Contain("'stuck' did not stop within 0.2 s");
+        executor.Completion.IsCompleted.Should().BeFalse("the thread is still in the work item");
+
+        release.Set();
+        await executor.Completion.Within("the stop, once the work item returned: it stayed requested");
+        executor.Dispose(); // now it joins at once
+        executor.Thread.IsAlive.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_too()
+    {
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-async", ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        busy.Wait(Bounded.Timeout).Should().BeTrue();
+
+        await FluentActions.Awaiting(() => executor.DisposeAsync().AsTask().Within("DisposeAsync to give up"))
+            .Should().ThrowAsync<ShutdownTimeoutException>().WithMessage("*'stuck-async'*");
+
+        release.Set();
+        await executor.DisposeAsync().AsTask().Within("the second DisposeAsync");
+        executor.Thread.IsAlive.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_timeout_of_an_executor_blocked_in_Send_says_which_executor_it_waits_for()
+    {
+        LocalExecutor target = Executors.Start("busy-target");
+        var sender = new LocalExecutor(new LocalExecutorOptions { Name = "blocked-sender", ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        try
+        {
+            target.Post(() =>
+            {
+                busy.Set();
+                release.Wait(Bounded.Timeout);
+            });
+            busy.Wait(Bounded.Timeout).Should().BeTrue();
+            sender.Post(() => target.SynchronizationContext.Send(_ => { }, null));
+            await WaitUntil(() => target.GetStats().InboxLength == 1, "the sender to block in Send");
+
+            (await FluentActions.Awaiting(() => Task.Run(() => sender.Dispose()).Within("Dispose to give up"))
+                .Should().ThrowAsync<ShutdownTimeoutException>())
+                .Which.ThreadActivity.Should().Contain("blocked in Send into executor 'busy-target', 'busy-target' is not blocked on another executor");
+        }
+        finally
+        {
+            release.Set();
+            await Task.WhenAll(sender.DisposeAsync().AsTask(), target.DisposeAsync().AsTask()).Within("both executors to stop");
+        }
+    }
+
+    [Fact]
+    public async Task Dispose_from_the_executor_that_the_disposed_one_is_blocked_on_fails_at_once()
+    {
+        LocalExecutor a = Executors.Start("disposer");
+        LocalExecutor b = Executors.Start("blocked-on-disposer");
+        using var release = new ManualResetEventSlim();
+        using var aBusy = new ManualResetEventSlim();
+        try
+        {
+            Task<Exception?> aDisposesB = a.Spawn(() =>
+            {
+                aBusy.Set();
+                release.Wait(Bounded.Timeout);
+                return Catch(() => b.Dispose());
+            }).AsTask();
+            aBusy.Wait(Bounded.Timeout).Should().BeTrue();
+            b.Post(() => a.SynchronizationContext.Send(_ => { }, null));
+            await WaitUntil(() => a.GetStats().InboxLength == 1, "b to block on a");
+            release.Set();
+
+            (await aDisposesB.Within("a's Dispose of b (waiting would deadlock)"))
+                .Should().BeOfType<InvalidOperationException>()
+                .Which.Message.Should().Contain("Dispose of executor 'blocked-on-disposer' from the thread of executor 'disposer' would deadlock");
+            await b.Completion.Within("b to stop once a ran its Send: the stop stayed requested");
+        }
+        finally
+        {
+            await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask()).Within("both executors to stop");
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void A_ShutdownTimeout_that_is_neither_positive_nor_infinite_is_rejected(int milliseconds)
+    {
+        FluentActions.Invoking(() => new LocalExecutor(new LocalExecutorOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(milliseconds) }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.ShutdownTimeout");
+    }
+
+    [Fact]
+    public async Task A_ShutdownTimeout_too_long_for_a_wait_means_waiting_forever()
+    {
+        var executor = new LocalExecutor(new LocalExecutorOptions { ShutdownTimeout = TimeSpan.MaxValue });
+        await Task.Run(() => executor.Dispose()).Within("Dispose of an idle executor");
+        executor.Thread.IsAlive.Should().BeFalse();
+    }
+
+    private static Exception? Catch(Action action)
+    {
+        try
+        {
+            action();
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        await Task.Run(async () =>
+        {
+            while (!condition())
+            {
+                await Task.Delay(1);
+            }
+        }).Within(what);
+    }
+}
