@@ -38,6 +38,8 @@ public sealed class LocalExecutorOptions
     /// registered, the running loop makes no extra system call either way.
     /// </summary>
     public bool EnableReactor { get; set; } = true;
+
+    /// <summary>
     /// How long <see cref="LocalExecutor.Dispose"/> and <see cref="LocalExecutor.DisposeAsync"/> wait for the executor's
     /// thread to finish its work and exit before they throw <see cref="ShutdownTimeoutException"/>, which says what the
     /// thread is doing. Default 30 s (as <c>HostOptions.ShutdownTimeout</c>): an executor whose thread is blocked in a work
