@@ -25,8 +25,9 @@ public abstract partial class LocalTask
     internal LocalTask? _livePrev;
     private Action? _wakeAction;
 
-    /// <summary>The execution context an async body runs under: captured at start and at every suspension, like
-    /// the runtime's builders, and restored around each poll.</summary>
+    /// <summary>The execution context a body runs under. An async method's: captured at start and at every suspension,
+    /// like the runtime's builders, and restored around each poll. A spawned body's: the spawner's, captured by the
+    /// spawn (null when it is the loop's own) and restored for the call of the body, as <c>Task.Run</c> does.</summary>
     internal ExecutionContext? BodyContext;
 
     private protected LocalTask(TaskQueue queue)
@@ -233,6 +234,19 @@ public abstract partial class LocalTask
         {
             // Idle or queued: finish now. A queue entry, if any, retires without polling when it is dequeued.
             FinishCancelled();
+        }
+    }
+
+    /// <summary>Enters the spawner's execution context for the call of a spawned body (nothing to do in the common case,
+    /// the default context). The run loop restores its own context after the work item, so nothing leaks back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void EnterSpawnContext()
+    {
+        ExecutionContext? context = BodyContext;
+        if (context is not null)
+        {
+            BodyContext = null;
+            ExecutionContext.Restore(context);
         }
     }
 
