@@ -32,9 +32,10 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
     /// <summary>Starts the executors of a pool.</summary>
     /// <param name="options">How to start it; null for one pinned executor per usable CPU.</param>
     /// <exception cref="ArgumentOutOfRangeException">A pinning placement asks for more executors than
-    /// <see cref="Platform.SystemCpus.UsableCpuCount"/>.</exception>
-    /// <exception cref="PoolStartException">An executor failed to start (for example, its CPU is not available to the
-    /// process); none of the others is left running.</exception>
+    /// <see cref="Platform.SystemCpus.UsableCpuCount"/>, or lists a CPU the process may not use (the message names it and
+    /// the usable CPUs, as a single executor's does). The whole placement is checked before any executor starts.</exception>
+    /// <exception cref="PoolStartException">An executor failed to start (for example, the operating system refused to pin
+    /// its thread); none of the others is left running.</exception>
     public LocalExecutorPool(LocalExecutorPoolOptions? options = null)
         : this(options, static (_, executorOptions) => new LocalExecutor(executorOptions))
     {
