@@ -11,6 +11,9 @@ namespace ThreadPerCore;
 /// <item>Anything else: the task's cached wake delegate, registered like <c>await</c> would. Foreign completions call
 /// it in one hop, and it routes itself to the owner; completions on the executor thread run it inline.</item>
 /// </list>
+/// A cancelled task must not stay reachable from what it awaited: a local task it waits on is remembered (until the
+/// next poll) so the cancel can withdraw the registration, and the wake delegate goes through a relay the cancel
+/// detaches (see <see cref="LocalTask.WakeAction"/>).
 /// </summary>
 internal static class AwaitRegistration
 {
@@ -53,16 +56,26 @@ internal static class AwaitRegistration
             if (awaiter is IWakerSourceAwaiter)
             {
                 // The awaiter's only field is its IWakerSource (see IWakerSourceAwaiter): read it without boxing.
-                Unsafe.As<TAwaiter, IWakerSource>(ref awaiter).RegisterWaker(task);
+                RegisterOn(Unsafe.As<TAwaiter, IWakerSource>(ref awaiter), task);
                 return true;
             }
         }
         else if (awaiter is IWakerSource source)
         {
-            source.RegisterWaker(task);
+            RegisterOn(source, task);
             return true;
         }
 
         return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RegisterOn(IWakerSource source, LocalTask task)
+    {
+        source.RegisterWaker(task);
+        if (source is LocalTask awaited)
+        {
+            task._awaiting = awaited;
+        }
     }
 }

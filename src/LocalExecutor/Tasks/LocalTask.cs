@@ -25,6 +25,10 @@ public abstract partial class LocalTask
     internal LocalTask? _livePrev;
     private Action? _wakeAction;
 
+    /// <summary>The local task this one is registered on as a waiter (the builder door), until its next poll: a cancel
+    /// withdraws the registration so the awaited task does not keep this one alive. Owner thread.</summary>
+    internal LocalTask? _awaiting;
+
     /// <summary>The execution context a body runs under. An async method's: captured at start and at every suspension,
     /// like the runtime's builders, and restored around each poll. A spawned body's: the spawner's, captured by the
     /// spawn (null when it is the loop's own) and restored for the call of the body, as <c>Task.Run</c> does.</summary>
@@ -40,9 +44,11 @@ public abstract partial class LocalTask
 
     /// <summary>
     /// A delegate that wakes this task from any thread; created once per task and reused for every await, so
-    /// registering it with an awaiter allocates nothing more.
+    /// registering it with an awaiter allocates nothing more. It wakes the task through a <see cref="WakeRelay"/>, which
+    /// a cancel detaches: the awaited <see cref="System.Threading.Tasks.Task"/> (or other awaitable) keeps the small relay
+    /// until it completes, not this task and its body.
     /// </summary>
-    internal Action WakeAction => _wakeAction ??= Wake;
+    internal Action WakeAction => _wakeAction ??= new WakeRelay(this).Wake;
 
     /// <summary>
     /// Wakes the task from any thread. On the owner thread this is <see cref="WakeByRef"/>; from any other thread
@@ -266,6 +272,25 @@ public abstract partial class LocalTask
 
         SetCanceledOutcome();
         PublishCompletion();
+        ReleaseWait();
+    }
+
+    /// <summary>A cancelled wait lets go of what it registered: the awaited local task forgets this waiter, and the wake
+    /// delegate held by any other awaitable no longer leads here. After the completion is published, so that the
+    /// awaited task sees this one as abandoned.</summary>
+    private void ReleaseWait()
+    {
+        LocalTask? awaited = _awaiting;
+        if (awaited is not null)
+        {
+            _awaiting = null;
+            awaited.RemoveWaiter(this);
+        }
+
+        if (_wakeAction?.Target is WakeRelay relay)
+        {
+            relay.Detach();
+        }
     }
 
     private string DebuggerState

@@ -26,6 +26,7 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
             ExecutionContext.Restore(context);
         }
 
+        _awaiting = null; // whatever it waited on woke it (or it is starting): an await in this step registers anew
         StateMachine.MoveNext();
     }
 
