@@ -17,31 +17,38 @@ namespace ThreadPerCore;
 /// </summary>
 internal static class AwaitRegistration
 {
-    public static void Register<TAwaiter>(ref TAwaiter awaiter, LocalTask task)
+    /// <summary>Registers <paramref name="task"/>'s waker with <paramref name="awaiter"/>.</summary>
+    /// <returns>The local task now holding <paramref name="task"/> as a waiter, if the awaiter is one; else null.</returns>
+    public static LocalTask? Register<TAwaiter>(ref TAwaiter awaiter, LocalTask task)
         where TAwaiter : INotifyCompletion
     {
-        if (TryRegisterDirect(ref awaiter, task))
+        if (TryRegisterDirect(ref awaiter, task, out LocalTask? awaited))
         {
-            return;
+            return awaited;
         }
 
         awaiter.OnCompleted(task.WakeAction);
+        return null;
     }
 
-    public static void RegisterUnsafe<TAwaiter>(ref TAwaiter awaiter, LocalTask task)
+    /// <summary>Registers <paramref name="task"/>'s waker with <paramref name="awaiter"/>, without flowing the context.</summary>
+    /// <returns>The local task now holding <paramref name="task"/> as a waiter, if the awaiter is one; else null.</returns>
+    public static LocalTask? RegisterUnsafe<TAwaiter>(ref TAwaiter awaiter, LocalTask task)
         where TAwaiter : ICriticalNotifyCompletion
     {
-        if (TryRegisterDirect(ref awaiter, task))
+        if (TryRegisterDirect(ref awaiter, task, out LocalTask? awaited))
         {
-            return;
+            return awaited;
         }
 
         awaiter.UnsafeOnCompleted(task.WakeAction);
+        return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryRegisterDirect<TAwaiter>(ref TAwaiter awaiter, LocalTask task)
+    private static bool TryRegisterDirect<TAwaiter>(ref TAwaiter awaiter, LocalTask task, out LocalTask? awaited)
     {
+        awaited = null;
         // Capture at every suspension: the body may have changed AsyncLocal values since the last one.
         task.BodyContext = ExecutionContext.Capture();
 
@@ -56,26 +63,19 @@ internal static class AwaitRegistration
             if (awaiter is IWakerSourceAwaiter)
             {
                 // The awaiter's only field is its IWakerSource (see IWakerSourceAwaiter): read it without boxing.
-                RegisterOn(Unsafe.As<TAwaiter, IWakerSource>(ref awaiter), task);
+                IWakerSource inner = Unsafe.As<TAwaiter, IWakerSource>(ref awaiter);
+                inner.RegisterWaker(task);
+                awaited = inner as LocalTask;
                 return true;
             }
         }
         else if (awaiter is IWakerSource source)
         {
-            RegisterOn(source, task);
+            source.RegisterWaker(task);
+            awaited = source as LocalTask;
             return true;
         }
 
         return false;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RegisterOn(IWakerSource source, LocalTask task)
-    {
-        source.RegisterWaker(task);
-        if (source is LocalTask awaited)
-        {
-            task._awaiting = awaited;
-        }
     }
 }

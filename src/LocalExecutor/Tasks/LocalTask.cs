@@ -25,10 +25,6 @@ public abstract partial class LocalTask
     internal LocalTask? _livePrev;
     private Action? _wakeAction;
 
-    /// <summary>The local task this one is registered on as a waiter (the builder door), until its next poll: a cancel
-    /// withdraws the registration so the awaited task does not keep this one alive. Owner thread.</summary>
-    internal LocalTask? _awaiting;
-
     /// <summary>The execution context a body runs under. An async method's: captured at start and at every suspension,
     /// like the runtime's builders, and restored around each poll. A spawned body's: the spawner's, captured by the
     /// spawn (null when it is the loop's own) and restored for the call of the body, as <c>Task.Run</c> does.</summary>
@@ -275,22 +271,23 @@ public abstract partial class LocalTask
         ReleaseWait();
     }
 
-    /// <summary>A cancelled wait lets go of what it registered: the awaited local task forgets this waiter, and the wake
-    /// delegate held by any other awaitable no longer leads here. After the completion is published, so that the
-    /// awaited task sees this one as abandoned.</summary>
+    /// <summary>A cancelled wait lets go of what it registered: the wake delegate held by an awaitable no longer leads
+    /// here, and an awaited local task forgets this waiter (<see cref="WithdrawFromAwaited"/>). After the completion is
+    /// published, so that the awaited task sees this one as abandoned.</summary>
     private void ReleaseWait()
     {
-        LocalTask? awaited = _awaiting;
-        if (awaited is not null)
-        {
-            _awaiting = null;
-            awaited.RemoveWaiter(this);
-        }
-
         if (_wakeAction?.Target is WakeRelay relay)
         {
             relay.Detach();
         }
+
+        WithdrawFromAwaited();
+    }
+
+    /// <summary>Withdraws this task from the local task it was registered on as a waiter, if any (the builder door's
+    /// tasks know it). Called once, on the owner thread, when a cancel ended the task.</summary>
+    private protected virtual void WithdrawFromAwaited()
+    {
     }
 
     private string DebuggerState
