@@ -73,7 +73,7 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
             ThrowAwaitedTwice();
         }
 
-        if (state is Action action && action.Target is LocalTask waiter && ReferenceEquals(action, waiter.WakeAction))
+        if (state is Action action && LocalTask.OwnerOfWakeAction(action) is { } waiter)
         {
             // The method builder's waker, handed over by ValueTaskAwaiter: wake the task itself, one hop.
             _waker = waiter;

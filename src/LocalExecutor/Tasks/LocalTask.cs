@@ -46,6 +46,12 @@ public abstract partial class LocalTask
     /// </summary>
     internal Action WakeAction => _wakeAction ??= new WakeRelay(this).Wake;
 
+    /// <summary>The task whose <see cref="WakeAction"/> <paramref name="action"/> is, or null: lets our own awaitables
+    /// that receive the delegate through a standard awaiter (a <see cref="System.Threading.Tasks.ValueTask"/>'s source)
+    /// wake the task itself, one hop.</summary>
+    internal static LocalTask? OwnerOfWakeAction(Action action) =>
+        action.Target is WakeRelay { Task: { } task } && ReferenceEquals(task._wakeAction, action) ? task : null;
+
     /// <summary>
     /// Wakes the task from any thread. On the owner thread this is <see cref="WakeByRef"/>; from any other thread
     /// the wake travels through the owner's inbox and is applied there, so the state word stays single-threaded.

@@ -13,6 +13,9 @@ internal sealed class WakeRelay
 
     public WakeRelay(LocalTask task) => _task = task;
 
+    /// <summary>The task this relay wakes; null once detached.</summary>
+    public LocalTask? Task => Volatile.Read(ref _task);
+
     /// <summary>Wakes the task from any thread, unless it was detached (a wake of a cancelled task does nothing anyway).</summary>
     public void Wake()
     {

@@ -79,6 +79,23 @@ public sealed class CancelledWaitReleaseTests : IAsyncLifetime
         AssertCollected(cancelled);
     }
 
+    [Fact]
+    public async Task The_wake_delegate_leads_our_own_awaitables_to_its_task_until_the_task_is_cancelled()
+    {
+        var pending = new TaskCompletionSource();
+        LocalTask task = _executor.Start(() => AwaitAsync(pending.Task, null));
+        await _executor.Drain();
+        Action wake = task.WakeAction;
+
+        LocalTask.OwnerOfWakeAction(wake).Should().BeSameAs(task, "channels and sockets wake the task itself, one hop");
+        LocalTask.OwnerOfWakeAction(() => { }).Should().BeNull();
+        task.Cancel();
+        await _executor.Drain();
+        LocalTask.OwnerOfWakeAction(wake).Should().BeNull("a cancelled task's relay is detached");
+        wake(); // a late wake from the awaited task is harmless
+        task.IsCanceled.Should().BeTrue();
+    }
+
     /// <summary>Starts a waiter, lets it suspend, cancels it and waits until it ended; only a weak reference leaves
     /// this frame.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
