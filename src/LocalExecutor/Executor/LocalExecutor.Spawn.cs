@@ -194,9 +194,31 @@ public sealed partial class LocalExecutor
     /// <summary>Hands a spawned task its caller's execution context and queues it.</summary>
     private LocalTask<T> ScheduleSpawn<T>(LocalTask<T> task)
     {
-        task.BodyContext = CaptureFlow();
-        return Schedule(task);
+        if (IsOwnerThread)
+        {
+            // On its own thread the executor reads the context field off its Thread object: in the common case (the
+            // loop's own context) that costs no thread-local lookup, which ExecutionContext.Capture would.
+            if (!IsOnLoopContext())
+            {
+                task.BodyContext = CaptureFlow();
+            }
+
+            task.WakeByRef();
+        }
+        else
+        {
+            task.BodyContext = CaptureFlow();
+            EnqueueForeign(new WorkItem(WorkKind.Wake, task), rejectWhenStopped: true);
+        }
+
+        return task;
     }
+
+    /// <summary>True when the owner thread runs under the loop's own execution context (owner thread only); false also
+    /// when that cannot be read cheaply, and the caller then captures the context the ordinary way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsOnLoopContext() =>
+        ThreadContextFields.Available && _loopRawContextKnown && ThreadContextFields.ExecutionContext(_thread) == _loopRawContext;
 
     /// <summary>The caller's execution context, to run a body under; null when it is the loop's own (the default
     /// context, so the common case costs a thread-static read and a compare) or when the caller suppressed the flow.</summary>
