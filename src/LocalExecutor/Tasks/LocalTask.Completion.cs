@@ -216,7 +216,8 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
             && Volatile.Read(ref _continuation) is null)
         {
             // Owner thread, own executor: registration and completion cannot race each other, and other threads
-            // only ever add Continuation objects, so the queue rides in a plain field beside the bare delegate.
+            // only ever add Continuation objects (or withdraw a waiter task), so the queue rides in a plain field
+            // beside the bare delegate.
             _continuationQueue = local.Queue;
             if (Interlocked.CompareExchange(ref _continuation, continuation, null) is null)
             {
