@@ -43,4 +43,7 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ThrowTimerOutOfRange(TimeSpan time, string argumentName) =>
         throw new ArgumentOutOfRangeException(argumentName, time, "The time must be infinite (-1 ms) or between 0 and 4294967294 ms.");
+
+    /// <summary>The failure of a spawned or started body that returned a null task instead of one to wait for.</summary>
+    public static InvalidOperationException NullBodyTask() => new("The spawned body returned a null task.");
 }

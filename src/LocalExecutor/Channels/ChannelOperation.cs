@@ -75,7 +75,7 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
         }
 
         ref Waiter waiter = ref _wait.Waiter;
-        if (state is Action action && action.Target is LocalTask task && ReferenceEquals(action, task.WakeAction))
+        if (state is Action action && LocalTask.OwnerOfWakeAction(action) is { } task)
         {
             // The method builder's waker, handed over by ValueTaskAwaiter: wake the task itself, one hop.
             waiter.Waker = task;

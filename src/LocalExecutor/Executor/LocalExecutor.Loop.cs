@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using ThreadPerCore.Platform;
 
 namespace ThreadPerCore;
 
@@ -140,13 +141,18 @@ public sealed partial class LocalExecutor
             _minVruntime = queue.VRuntime; // the least runnable vruntime only moves forward
         }
 
-        // With several queues, virtual runtimes decide who runs, and a coarse charge (0 or a whole millisecond for a
-        // few microseconds of work) would give a small queue debt it has not earned, delaying its next turn: those
-        // executors pay two precise clock reads per slice. A lone default queue is charged with the coarse clock.
+        // With several queues, virtual runtimes decide who runs. Each slice is charged the executor thread's CPU time,
+        // as the OS counts it: wall time would bill the running queue for time the OS gave another thread, so on a
+        // loaded core the split would drift away from the shares; and a coarse charge (0 or a whole millisecond for a
+        // few microseconds of work) would give a small queue debt it has not earned. Those executors pay two precise
+        // wall-clock reads (for the deadline and the clock floor) and two CPU-clock reads per slice. A lone default
+        // queue shares with nobody: it is charged with the coarse clock, at no cost.
         bool precise = _queues.Length > 1;
+        long cpuStart = 0;
         if (precise)
         {
             now = Stopwatch.GetTimestamp();
+            cpuStart = ThreadCpuClock.Now();
         }
 
         long deadline = now + slice;
@@ -174,18 +180,17 @@ public sealed partial class LocalExecutor
 
         t_currentQueue = null;
         Volatile.Write(ref _sliceDeadline, long.MaxValue);
-        long end;
+        long cpu;
         if (precise)
         {
-            end = Stopwatch.GetTimestamp();
-            _clockFloor = end;
+            cpu = ThreadCpuClock.Now() - cpuStart;
+            _clockFloor = Stopwatch.GetTimestamp();
         }
         else
         {
-            end = Now();
+            cpu = Now() - now;
         }
 
-        long cpu = end - now;
         if (cpu < 0)
         {
             cpu = 0;

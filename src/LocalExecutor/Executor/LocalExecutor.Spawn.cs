@@ -6,7 +6,10 @@ using System.Threading.Tasks;
 
 namespace ThreadPerCore;
 
-// Starting work on an executor from any thread, and awaiting it from anywhere.
+// Starting work on an executor from any thread, and awaiting it from anywhere. Every awaitable body shape has its
+// own overload (Task, Task<T>, ValueTask, ValueTask<T> here; LocalTask and LocalTask<T> in LocalExecutor.Start.cs),
+// so a lambda returning an awaitable never binds to Spawn<T>(Func<T>) and comes back unawaited. Every body runs under
+// the caller's ExecutionContext, captured when it is spawned, as Task.Run would.
 [SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The result getters only run on completed tasks.")]
 public sealed partial class LocalExecutor
 {
@@ -16,7 +19,9 @@ public sealed partial class LocalExecutor
     /// the returned task, which is also the raw task the executor polls.
     /// </summary>
     /// <remarks>Called from work running on this executor, the task joins that work's task queue; from anywhere else it
-    /// goes to the default queue. To choose the queue, use <see cref="Spawn{T}(TaskQueueHandle, Func{T})"/>.</remarks>
+    /// goes to the default queue. To choose the queue, use <see cref="Spawn{T}(TaskQueueHandle, Func{T})"/>. The work runs
+    /// under the caller's execution context (its <see cref="AsyncLocal{T}"/> values), and what it changes there stays
+    /// in the work.</remarks>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="work">The work; its exception travels to the awaiter.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
@@ -38,7 +43,7 @@ public sealed partial class LocalExecutor
     public LocalTask<T> Spawn<TState, T>(Func<TState, T> work, TState state)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<TState, T>(SpawnTarget, work, state));
+        return ScheduleSpawn(new DelegateTask<TState, T>(SpawnTarget, work, state));
     }
 
     /// <summary>Runs <paramref name="work"/> on this executor. See <see cref="Spawn{T}(Func{T})"/>.</summary>
@@ -55,63 +60,95 @@ public sealed partial class LocalExecutor
     /// completes with the task it returns.
     /// </summary>
     /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="body">The async body.</param>
+    /// <param name="body">The async body; a null task it returns fails the spawn with <see cref="InvalidOperationException"/>.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
-    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T> and LocalTask<T> alike: it means this one
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T>, ValueTask<T> and LocalTask<T> alike: it means this one
     public LocalTask<T> Spawn<T>(Func<Task<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnTaskBody(SpawnTarget, body);
+        return SpawnTaskBody(SpawnTarget, static f => f(), body);
     }
 
     /// <summary>Calls the async <paramref name="body"/> on this executor. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
     /// <param name="body">The async body.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
-    [OverloadResolutionPriority(1)] // an async lambda converts to Task and LocalTask alike: it means this one
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task, ValueTask and LocalTask alike: it means this one
     public LocalTask Spawn(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnTaskBody(SpawnTarget, body);
+        return SpawnTaskBody(SpawnTarget, static f => f(), body);
     }
 
-    /// <summary>
-    /// Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts on this executor
-    /// (wherever the caller is, another executor included). The method's task is itself the raw task: nothing more is
-    /// allocated. <c>Spawn(() =&gt; MethodAsync())</c> does the same; <c>Start</c> says it even for an async lambda, which
-    /// <c>Spawn</c> reads as a <see cref="Task{TResult}"/> body.
-    /// </summary>
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> on this executor and completes with the task it
+    /// returns; with a static lambda no closure is allocated. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
     /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>; code before the call runs on the
-    /// calling thread.</param>
+    /// <param name="body">The async body.</param>
+    /// <param name="state">The argument of the body.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
-    public LocalTask<T> Start<T>(Func<LocalTask<T>> body)
+    [OverloadResolutionPriority(1)]
+    public LocalTask<T> Spawn<TState, T>(Func<TState, Task<T>> body, TState state)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return StartLocalTaskBody(SpawnTarget, body);
+        return SpawnTaskBody(SpawnTarget, body, state);
     }
 
-    /// <summary>
-    /// Starts a method returning <see cref="LocalTask{T}"/> on this executor; the same as
-    /// <see cref="Start{T}(Func{LocalTask{T}})"/>, so that <c>Spawn(() =&gt; MethodAsync())</c> means what it says.
-    /// </summary>
-    /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>.</param>
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> on this executor. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <param name="body">The async body.</param>
+    /// <param name="state">The argument of the body.</param>
     /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
-    public LocalTask<T> Spawn<T>(Func<LocalTask<T>> body) => Start(body);
-
-    private LocalTask<T> StartLocalTaskBody<T>(TaskQueue queue, Func<LocalTask<T>> body)
+    [OverloadResolutionPriority(1)]
+    public LocalTask Spawn<TState>(Func<TState, Task> body, TState state)
     {
-        ThrowIfStopped();
-        TaskQueue? previous = t_spawnTarget;
-        t_spawnTarget = queue;
-        try
-        {
-            return body();
-        }
-        finally
-        {
-            t_spawnTarget = previous;
-        }
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnTaskBody(SpawnTarget, body, state);
+    }
+
+    /// <summary>Calls <paramref name="body"/> on this executor and completes with the <see cref="ValueTask{TResult}"/> it
+    /// returns, awaited there. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="body">The body.</param>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask<T> Spawn<T>(Func<ValueTask<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(SpawnTarget, static f => f(), body);
+    }
+
+    /// <summary>Calls <paramref name="body"/> on this executor and completes with the <see cref="ValueTask"/> it returns.
+    /// See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <param name="body">The body.</param>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask Spawn(Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(SpawnTarget, static f => f(), body);
+    }
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> on this executor and completes with the
+    /// <see cref="ValueTask{TResult}"/> it returns. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="body">The body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask<T> Spawn<TState, T>(Func<TState, ValueTask<T>> body, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(SpawnTarget, body, state);
+    }
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> on this executor and completes with the
+    /// <see cref="ValueTask"/> it returns. See <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <param name="body">The body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <exception cref="ObjectDisposedException">The executor has shut down.</exception>
+    public LocalTask Spawn<TState>(Func<TState, ValueTask> body, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(SpawnTarget, body, state);
     }
 
     /// <summary>
@@ -123,30 +160,74 @@ public sealed partial class LocalExecutor
     public void Post(Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        ExecutionContext? context = ExecutionContext.Capture();
-        Post(SpawnTarget, WorkKind.Action, callback, null, context == LoopContext ? null : context, rejectWhenStopped: true);
+        Post(SpawnTarget, WorkKind.Action, callback, null, CaptureFlow(), rejectWhenStopped: true);
     }
 
     /// <summary>Where a spawn without a queue goes: the queue running on this executor's thread (as Glommio's
     /// <c>spawn_local</c>), else the default queue.</summary>
     private TaskQueue SpawnTarget => IsOwnerThread && t_currentQueue is { } current ? current : _defaultQueue;
 
-    // The task each kind of body becomes, once for both the queue-less spawns and those into a chosen queue.
+    // The task each kind of body becomes, once for both the queue-less spawns and those into a chosen queue. A body
+    // without state travels as its own state, called by a static lambda (cached by the compiler).
     private LocalTask<T> SpawnWork<T>(TaskQueue queue, Func<T> work) =>
-        Schedule(new DelegateTask<Func<T>, T>(queue, static f => f(), work));
+        ScheduleSpawn(new DelegateTask<Func<T>, T>(queue, static f => f(), work));
 
     private LocalTask<VoidResult> SpawnAction(TaskQueue queue, Action work) =>
-        Schedule(new DelegateTask<Action, VoidResult>(queue, static a => { a(); return default; }, work));
+        ScheduleSpawn(new DelegateTask<Action, VoidResult>(queue, static a => { a(); return default; }, work));
 
-    private LocalTask<T> SpawnTaskBody<T>(TaskQueue queue, Func<Task<T>> body) =>
-        Schedule(new TaskBodyTask<Func<Task<T>>, T>(queue, static f => f(), body, static t => ((Task<T>)t).GetAwaiter().GetResult()));
+    private LocalTask<T> SpawnTaskBody<TState, T>(TaskQueue queue, Func<TState, Task<T>> body, TState state) =>
+        ScheduleSpawn(new TaskBodyTask<TState, T>(queue, body, state, static t => ((Task<T>)t).GetAwaiter().GetResult()));
 
-    private LocalTask<VoidResult> SpawnTaskBody(TaskQueue queue, Func<Task> body) =>
-        Schedule(new TaskBodyTask<Func<Task>, VoidResult>(queue, static f => f(), body, static t =>
+    private LocalTask<VoidResult> SpawnTaskBody<TState>(TaskQueue queue, Func<TState, Task> body, TState state) =>
+        ScheduleSpawn(new TaskBodyTask<TState, VoidResult>(queue, body, state, static t =>
         {
             t.GetAwaiter().GetResult();
             return default;
         }));
+
+    private LocalTask<T> SpawnValueTaskBody<TState, T>(TaskQueue queue, Func<TState, ValueTask<T>> body, TState state) =>
+        ScheduleSpawn(new ValueTaskBodyTask<TState, T>(queue, body, state));
+
+    private LocalTask<VoidResult> SpawnValueTaskBody<TState>(TaskQueue queue, Func<TState, ValueTask> body, TState state) =>
+        ScheduleSpawn(new ValueTaskBodyTask<TState>(queue, body, state));
+
+    /// <summary>Hands a spawned task its caller's execution context and queues it.</summary>
+    private LocalTask<T> ScheduleSpawn<T>(LocalTask<T> task)
+    {
+        if (IsOwnerThread)
+        {
+            // On its own thread the executor reads the context field off its Thread object: in the common case (the
+            // loop's own context) that costs no thread-local lookup, which ExecutionContext.Capture would.
+            if (!IsOnLoopContext())
+            {
+                task.BodyContext = CaptureFlow();
+            }
+
+            task.WakeByRef();
+        }
+        else
+        {
+            task.BodyContext = CaptureFlow();
+            EnqueueForeign(new WorkItem(WorkKind.Wake, task), rejectWhenStopped: true);
+        }
+
+        return task;
+    }
+
+    /// <summary>True when the owner thread runs under the loop's own execution context (owner thread only); false also
+    /// when that cannot be read cheaply, and the caller then captures the context the ordinary way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsOnLoopContext() =>
+        ThreadContextFields.Available && _loopRawContextKnown && ThreadContextFields.ExecutionContext(_thread) == _loopRawContext;
+
+    /// <summary>The caller's execution context, to run a body under; null when it is the loop's own (the default
+    /// context, so the common case costs a thread-static read and a compare) or when the caller suppressed the flow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ExecutionContext? CaptureFlow()
+    {
+        ExecutionContext? context = ExecutionContext.Capture();
+        return context == LoopContext ? null : context;
+    }
 
     private LocalTask<T> Schedule<T>(LocalTask<T> task)
     {

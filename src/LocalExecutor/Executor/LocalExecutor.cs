@@ -193,15 +193,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
             return Placement.Unbound; // documented: no pinning API here, the executor says it is unbound
         }
 
-        CpuSet available = SystemCpus.GetAvailableCpus();
-        if (!available.Contains(cpu))
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(requested),
-                cpu,
-                $"CPU {cpu} is not available to this process; it may use CPUs {available}.");
-        }
-
+        UsableCpus.ThrowIfUnavailable(cpu, SystemCpus.GetAvailableCpus(), "options.Placement");
         return requested;
     }
 

@@ -108,7 +108,7 @@ internal sealed class IoOperation : IValueTaskSource<int>, IValueTaskSource
             throw new InvalidOperationException($"This {_what} is already being awaited; a ValueTask may be awaited only once.");
         }
 
-        if (state is Action action && action.Target is LocalTask waiter && waiter.Executor == _executor && ReferenceEquals(action, waiter.WakeAction))
+        if (state is Action action && LocalTask.OwnerOfWakeAction(action) is { } waiter && waiter.Executor == _executor)
         {
             // The method builder's waker, handed over by ValueTaskAwaiter: wake the task itself, by reference.
             _waker = waiter;

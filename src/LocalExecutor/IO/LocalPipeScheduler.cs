@@ -32,8 +32,8 @@ public sealed class LocalPipeScheduler : PipeScheduler
     {
         ArgumentNullException.ThrowIfNull(action);
         LocalExecutor executor = _queue.Executor;
-        if (state is Action wake && wake.Target is LocalTask task && task.Executor == executor
-            && ReferenceEquals(wake, task.WakeAction) && executor.IsOwnerThread)
+        if (state is Action wake && LocalTask.OwnerOfWakeAction(wake) is { } task && task.Executor == executor
+            && executor.IsOwnerThread)
         {
             task.WakeByRef(); // the awaiting raw task itself, not a queue entry that would only wake it
             return;

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -56,13 +57,25 @@ public struct PinnedTaskMethodBuilder<T>
     public readonly void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : INotifyCompletion
         where TStateMachine : IAsyncStateMachine
-        => AwaitRegistration.Register(ref awaiter, _task!);
+        => Remember<TStateMachine>(AwaitRegistration.Register(ref awaiter, _task!));
 
     /// <summary>Registers the task's waker with the awaiter (compiler use).</summary>
     public readonly void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : ICriticalNotifyCompletion
         where TStateMachine : IAsyncStateMachine
-        => AwaitRegistration.RegisterUnsafe(ref awaiter, _task!);
+        => Remember<TStateMachine>(AwaitRegistration.RegisterUnsafe(ref awaiter, _task!));
+
+    /// <summary>Keeps the local task the box now waits on, so a cancel can withdraw the registration. The box was made
+    /// by <see cref="Start{TStateMachine}(ref TStateMachine)"/> for this state machine type.</summary>
+    private readonly void Remember<TStateMachine>(LocalTask? awaited)
+        where TStateMachine : IAsyncStateMachine
+    {
+        if (awaited is not null)
+        {
+            Debug.Assert(_task is StateMachineTask<TStateMachine, T>, "the box is the one Start made");
+            Unsafe.As<StateMachineTask<TStateMachine, T>>(_task).Awaiting = awaited;
+        }
+    }
 }
 
 /// <summary>

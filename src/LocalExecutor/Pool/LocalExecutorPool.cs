@@ -22,7 +22,7 @@ namespace ThreadPerCore;
 /// spawn (its inbox and parker), whose cost does not depend on how many executors exist.</para>
 /// </remarks>
 [DebuggerDisplay("{Count} executors ({Placement})")]
-public sealed class LocalExecutorPool : IAsyncDisposable, IDisposable
+public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
 {
     private readonly LocalExecutor[] _executors;
     private readonly LocalExecutor? _previousDefault;
@@ -32,9 +32,10 @@ public sealed class LocalExecutorPool : IAsyncDisposable, IDisposable
     /// <summary>Starts the executors of a pool.</summary>
     /// <param name="options">How to start it; null for one pinned executor per usable CPU.</param>
     /// <exception cref="ArgumentOutOfRangeException">A pinning placement asks for more executors than
-    /// <see cref="Platform.SystemCpus.UsableCpuCount"/>.</exception>
-    /// <exception cref="PoolStartException">An executor failed to start (for example, its CPU is not available to the
-    /// process); none of the others is left running.</exception>
+    /// <see cref="Platform.SystemCpus.UsableCpuCount"/>, or lists a CPU the process may not use (the message names it and
+    /// the usable CPUs, as a single executor's does). The whole placement is checked before any executor starts.</exception>
+    /// <exception cref="PoolStartException">An executor failed to start (for example, the operating system refused to pin
+    /// its thread); none of the others is left running.</exception>
     public LocalExecutorPool(LocalExecutorPoolOptions? options = null)
         : this(options, static (_, executorOptions) => new LocalExecutor(executorOptions))
     {
@@ -153,85 +154,6 @@ public sealed class LocalExecutorPool : IAsyncDisposable, IDisposable
     /// <returns>The executor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="hash"/> is null.</exception>
     public LocalExecutor ExecutorFor<TKey>(TKey key, Func<TKey, int> hash) => _executors[ShardFor(key, hash)];
-
-    /// <summary>Runs <paramref name="work"/> on the executor that owns <paramref name="key"/> and returns a task to await
-    /// from anywhere (see <see cref="LocalExecutor.Spawn{T}(Func{T})"/>).</summary>
-    /// <typeparam name="TKey">The key type.</typeparam>
-    /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="key">The key, hashed as by <see cref="ShardFor{TKey}(TKey)"/>.</param>
-    /// <param name="work">The work.</param>
-    /// <returns>The task of the work.</returns>
-    /// <exception cref="ObjectDisposedException">The pool has been disposed.</exception>
-    public LocalTask<T> SpawnOn<TKey, T>(TKey key, Func<T> work) => ExecutorFor(key).Spawn(work);
-
-    /// <summary>Calls the async <paramref name="body"/> on the executor that owns <paramref name="key"/> (see
-    /// <see cref="LocalExecutor.Spawn{T}(Func{Task{T}})"/>).</summary>
-    /// <typeparam name="TKey">The key type.</typeparam>
-    /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="key">The key, hashed as by <see cref="ShardFor{TKey}(TKey)"/>.</param>
-    /// <param name="body">The async body.</param>
-    /// <returns>The task of the body.</returns>
-    /// <exception cref="ObjectDisposedException">The pool has been disposed.</exception>
-    public LocalTask<T> SpawnOn<TKey, T>(TKey key, Func<Task<T>> body) => ExecutorFor(key).Spawn(body);
-
-    /// <summary>
-    /// Calls <paramref name="body"/> with each shard's index on that shard's executor, all shards at once, and completes
-    /// when every shard finished. A shard whose body throws (or is cancelled) shows up as that shard's
-    /// <see cref="ShardResult{T}.Exception"/>; the other shards still run to the end. Results are in shard order.
-    /// </summary>
-    /// <typeparam name="T">The type of each shard's value.</typeparam>
-    /// <param name="body">The body; it runs on the shard's thread, and its awaits resume there.</param>
-    /// <returns>One result per shard.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
-    public async Task<ShardResult<T>[]> RunOnAllShards<T>(Func<int, Task<T>> body)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        var running = new LocalTask<T>?[_executors.Length];
-        var results = new ShardResult<T>[_executors.Length];
-        for (int shard = 0; shard < _executors.Length; shard++)
-        {
-            int index = shard;
-            try
-            {
-                running[shard] = _executors[shard].Spawn(() => body(index));
-            }
-            catch (Exception exception)
-            {
-                // A shard that stopped (a disposed pool, or a shard stopped by its unhandled-exception policy).
-                results[shard] = new ShardResult<T>(shard, exception);
-            }
-        }
-
-        for (int shard = 0; shard < _executors.Length; shard++)
-        {
-            if (running[shard] is not LocalTask<T> task)
-            {
-                continue;
-            }
-
-            try
-            {
-                results[shard] = new ShardResult<T>(shard, await task);
-            }
-            catch (Exception exception)
-            {
-                results[shard] = new ShardResult<T>(shard, exception);
-            }
-        }
-
-        return results;
-    }
-
-    /// <summary>Runs the synchronous <paramref name="body"/> on every shard; see <see cref="RunOnAllShards{T}(Func{int, Task{T}})"/>.</summary>
-    /// <typeparam name="T">The type of each shard's value.</typeparam>
-    /// <param name="body">The body.</param>
-    /// <returns>One result per shard.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
-    public Task<ShardResult<T>[]> RunOnAllShards<T>(Func<int, T> body)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        return RunOnAllShards(shard => Task.FromResult(body(shard)));
-    }
 
     /// <summary>
     /// Stops every executor (see <see cref="LocalExecutor.DisposeAsync"/>) and waits until all their threads exited.

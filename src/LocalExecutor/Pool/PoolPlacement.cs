@@ -67,8 +67,8 @@ public sealed class PoolPlacement
     }
 
     /// <summary>One executor per listed CPU, shard <c>i</c> pinned to <c>cpus[i]</c>.</summary>
-    /// <param name="cpus">Distinct CPU numbers. Each must be one the process may use, which is checked when its executor
-    /// starts (so a bad one fails the start as a whole, see <see cref="LocalExecutorPool"/>).</param>
+    /// <param name="cpus">Distinct CPU numbers. Each must be one the process may use, which the pool checks for every shard
+    /// before it starts any executor (see <see cref="LocalExecutorPool"/>).</param>
     /// <returns>The placement.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="cpus"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="cpus"/> is empty or names a CPU twice.</exception>
@@ -137,12 +137,21 @@ public sealed class PoolPlacement
             ThrowTooManyExecutors(this, topology, usable);
         }
 
-        return Kind switch
+        switch (Kind)
         {
-            PoolPlacementKind.Spread => ToPlacements(PlacementPlanner.Spread(topology, count)),
-            PoolPlacementKind.Pack => ToPlacements(PlacementPlanner.Pack(topology, count)),
-            _ => ToPlacements(_cpus!),
-        };
+            case PoolPlacementKind.Spread:
+                return ToPlacements(PlacementPlanner.Spread(topology, count));
+            case PoolPlacementKind.Pack:
+                return ToPlacements(PlacementPlanner.Pack(topology, count));
+        }
+
+        // Every listed CPU is checked before the pool starts any executor, with the error a single executor gives.
+        for (int shard = 0; shard < _cpus!.Length; shard++)
+        {
+            UsableCpus.ThrowIfUnavailable(_cpus[shard], topology.AllCpus, "placement", $"shard {shard} of {this}");
+        }
+
+        return ToPlacements(_cpus);
     }
 
     private static void ThrowTooManyExecutors(PoolPlacement placement, CpuTopology topology, int usable) =>

@@ -1,7 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Diagnostics.CodeAnalysis;
-using System.Threading;
 using System.Threading.Tasks;
 
 namespace ThreadPerCore;
@@ -9,8 +7,8 @@ namespace ThreadPerCore;
 // Spawning into a chosen task queue. The handle is checked at the edge: another executor's queue is an
 // ArgumentException, a removed one an InvalidOperationException; the work never runs in some other queue instead.
 // Unlike a spawn into the running queue, a spawn into another queue never starts inline (as Glommio's
-// spawn_local_into): it is queued and runs when the scheduler picks that queue.
-[SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The result getters only run on completed tasks.")]
+// spawn_local_into): it is queued and runs when the scheduler picks that queue. The body shapes are those of the
+// queue-less spawns (LocalExecutor.Spawn.cs, LocalExecutor.Start.cs), each with its own overload.
 public sealed partial class LocalExecutor
 {
     /// <summary>Runs <paramref name="work"/> in the task queue <paramref name="queue"/>. See <see cref="Spawn{T}(Func{T})"/>.</summary>
@@ -41,7 +39,7 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(work);
-        return Schedule(new DelegateTask<TState, T>(target, work, state));
+        return ScheduleSpawn(new DelegateTask<TState, T>(target, work, state));
     }
 
     /// <summary>Runs <paramref name="work"/> in the task queue <paramref name="queue"/>.</summary>
@@ -65,12 +63,12 @@ public sealed partial class LocalExecutor
     /// <returns>The task.</returns>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
-    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T> and LocalTask<T> alike: it means this one
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task<T>, ValueTask<T> and LocalTask<T> alike: it means this one
     public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<Task<T>> body)
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnTaskBody(target, body);
+        return SpawnTaskBody(target, static f => f(), body);
     }
 
     /// <summary>Calls the async <paramref name="body"/> in the task queue <paramref name="queue"/>.</summary>
@@ -79,12 +77,107 @@ public sealed partial class LocalExecutor
     /// <returns>The task.</returns>
     /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
-    [OverloadResolutionPriority(1)] // an async lambda converts to Task and LocalTask alike: it means this one
+    [OverloadResolutionPriority(1)] // an async lambda converts to Task, ValueTask and LocalTask alike: it means this one
     public LocalTask Spawn(TaskQueueHandle queue, Func<Task> body)
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return SpawnTaskBody(target, body);
+        return SpawnTaskBody(target, static f => f(), body);
+    }
+
+    /// <summary>Calls the async <paramref name="body"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The async body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    [OverloadResolutionPriority(1)]
+    public LocalTask<T> Spawn<TState, T>(TaskQueueHandle queue, Func<TState, Task<T>> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnTaskBody(target, body, state);
+    }
+
+    /// <summary>Calls the async <paramref name="body"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The async body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    [OverloadResolutionPriority(1)]
+    public LocalTask Spawn<TState>(TaskQueueHandle queue, Func<TState, Task> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnTaskBody(target, body, state);
+    }
+
+    /// <summary>Calls <paramref name="body"/> in the task queue <paramref name="queue"/> and completes with the
+    /// <see cref="ValueTask{TResult}"/> it returns.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<ValueTask<T>> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(target, static f => f(), body);
+    }
+
+    /// <summary>Calls <paramref name="body"/> in the task queue <paramref name="queue"/> and completes with the
+    /// <see cref="ValueTask"/> it returns.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn(TaskQueueHandle queue, Func<ValueTask> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(target, static f => f(), body);
+    }
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>
+    /// and completes with the <see cref="ValueTask{TResult}"/> it returns.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<TState, T>(TaskQueueHandle queue, Func<TState, ValueTask<T>> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(target, body, state);
+    }
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> in the task queue <paramref name="queue"/>
+    /// and completes with the <see cref="ValueTask"/> it returns.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">The body.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn<TState>(TaskQueueHandle queue, Func<TState, ValueTask> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return SpawnValueTaskBody(target, body, state);
     }
 
     /// <summary>Calls <paramref name="body"/>, a method returning <see cref="LocalTask{T}"/>, so that it starts in the
@@ -100,7 +193,21 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(body);
-        return StartLocalTaskBody(target, body);
+        return StartLocalTaskBody(target, static f => f(), body);
+    }
+
+    /// <summary>Calls <paramref name="body"/>, a method returning <see cref="LocalTask"/> (or an async lambda), so that
+    /// it starts in the task queue <paramref name="queue"/>. See <see cref="Start{T}(TaskQueueHandle, Func{LocalTask{T}})"/>.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask"/>.</param>
+    /// <returns>The method's task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Start(TaskQueueHandle queue, Func<LocalTask> body)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return StartLocalTaskBody(target, static f => f(), body);
     }
 
     /// <summary>Starts a method returning <see cref="LocalTask{T}"/> in the task queue <paramref name="queue"/>; the same as
@@ -113,6 +220,48 @@ public sealed partial class LocalExecutor
     /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
     public LocalTask<T> Spawn<T>(TaskQueueHandle queue, Func<LocalTask<T>> body) => Start(queue, body);
 
+    /// <summary>Starts a method returning <see cref="LocalTask"/> in the task queue <paramref name="queue"/>; the same as
+    /// <see cref="Start(TaskQueueHandle, Func{LocalTask})"/>.</summary>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask"/>.</param>
+    /// <returns>The method's task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn(TaskQueueHandle queue, Func<LocalTask> body) => Start(queue, body);
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> so that the method it calls starts in the task
+    /// queue <paramref name="queue"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask{T}"/>.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The method's task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask<T> Spawn<TState, T>(TaskQueueHandle queue, Func<TState, LocalTask<T>> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return StartLocalTaskBody(target, body, state);
+    }
+
+    /// <summary>Calls <paramref name="body"/> with <paramref name="state"/> so that the method it calls starts in the task
+    /// queue <paramref name="queue"/>.</summary>
+    /// <typeparam name="TState">The type of the state.</typeparam>
+    /// <param name="queue">The task queue.</param>
+    /// <param name="body">A call of a method returning <see cref="LocalTask"/>.</param>
+    /// <param name="state">The argument of the body.</param>
+    /// <returns>The method's task.</returns>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> belongs to another executor.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="queue"/> was removed.</exception>
+    public LocalTask Spawn<TState>(TaskQueueHandle queue, Func<TState, LocalTask> body, TState state)
+    {
+        TaskQueue target = ResolveQueue(queue);
+        ArgumentNullException.ThrowIfNull(body);
+        return StartLocalTaskBody(target, body, state);
+    }
+
     /// <summary>Queues <paramref name="callback"/> to run in the task queue <paramref name="queue"/>, fire and forget.</summary>
     /// <param name="queue">The task queue.</param>
     /// <param name="callback">The callback.</param>
@@ -122,7 +271,6 @@ public sealed partial class LocalExecutor
     {
         TaskQueue target = ResolveQueue(queue);
         ArgumentNullException.ThrowIfNull(callback);
-        ExecutionContext? context = ExecutionContext.Capture();
-        Post(target, WorkKind.Action, callback, null, context == LoopContext ? null : context, rejectWhenStopped: true);
+        Post(target, WorkKind.Action, callback, null, CaptureFlow(), rejectWhenStopped: true);
     }
 }

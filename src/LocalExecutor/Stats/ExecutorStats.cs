@@ -16,7 +16,8 @@ public readonly record struct ExecutorStats
     /// <summary>Slices run: how many times the scheduler picked a queue.</summary>
     public long SchedulerRuns { get; init; }
 
-    /// <summary>Time spent running work (the sum of all slices).</summary>
+    /// <summary>Time spent running work: the sum of all slices as they were charged to their queues (see
+    /// <see cref="TaskQueueStats.CpuTime"/>).</summary>
     public TimeSpan BusyTime { get; init; }
 
     /// <summary>Time spent asleep waiting for work or a timer, added when each sleep ends (spinning before parking is

@@ -23,9 +23,10 @@ public readonly record struct TaskQueueStats
     /// <summary>The queue's name.</summary>
     public string Name { get; init; }
 
-    /// <summary>Time the executor spent running this queue's work, summed per slice: measured precisely when the
-    /// executor has several queues, with the coarse preemption clock (unbiased over many slices) when it has only
-    /// the default queue. Wall time on the executor thread, as in Glommio.</summary>
+    /// <summary>Time the executor spent running this queue's work, summed per slice, as the queue was charged for it:
+    /// when the executor has several queues, the executor thread's CPU time (time the OS gave other threads is not in
+    /// it); when it has only the default queue, wall time from the coarse preemption clock (unbiased over many
+    /// slices).</summary>
     public TimeSpan CpuTime { get; init; }
 
     /// <summary>How many times the scheduler picked this queue to run a slice.</summary>

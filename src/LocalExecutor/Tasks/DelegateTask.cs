@@ -2,7 +2,8 @@ using System;
 
 namespace ThreadPerCore;
 
-/// <summary>A spawned synchronous work item: one poll runs the delegate and completes the task.</summary>
+/// <summary>A spawned synchronous work item: one poll runs the delegate, under the execution context of the code that
+/// spawned it, and completes the task.</summary>
 internal sealed class DelegateTask<TState, T> : LocalTask<T>
 {
     private Func<TState, T>? _work;
@@ -20,6 +21,7 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
     {
         Func<TState, T> work = _work!;
         TState argument = _argument;
+        EnterSpawnContext();
         ReleaseBody();
         try
         {
@@ -35,5 +37,6 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
     {
         _work = null;
         _argument = default!;
+        BodyContext = null;
     }
 }

@@ -8,18 +8,16 @@ namespace ThreadPerCore;
 
 // The join side of a task: the outcome and the continuations of whoever awaits it. Unlike the state word this
 // is shared with other threads (anyone may await a task), so registration and completion meet on one
-// interlocked field, _continuation:
+// interlocked field, _continuation, managed by ContinuationSlot:
 //   null                 nobody waits yet
-//   s_completed          finished; the outcome fields are published
+//   Completed            finished; the outcome fields are published
 //   LocalTask            a raw task awaiting this one (the builder door): completion wakes it
 //   Action               registered on the owner thread from this executor's synchronization context:
 //                        completion posts it to _continuationQueue (no allocation either way)
 //   Continuation         anything else: another context, a scheduler, the thread pool, a captured context
-//   object[]             several of the above
-public abstract partial class LocalTask : IWakerSource
+//   ContinuationList     several of the above, appended in amortized constant time
+public abstract partial class LocalTask : IWakerSource, IAbandonable
 {
-    private static readonly object s_completed = new();
-
     private object? _continuation;
     private TaskQueue? _continuationQueue;
     private ExceptionDispatchInfo? _exception;
@@ -34,7 +32,7 @@ public abstract partial class LocalTask : IWakerSource
     }
 
     /// <summary>True once the task finished: ran to completion, faulted or was cancelled.</summary>
-    public bool IsCompleted => Volatile.Read(ref _continuation) == s_completed;
+    public bool IsCompleted => ContinuationSlot.IsCompleted(ref _continuation);
 
     /// <summary>True once the task ran to completion.</summary>
     public bool IsCompletedSuccessfully => IsCompleted && _outcome == Outcome.RanToCompletion;
@@ -136,16 +134,15 @@ public abstract partial class LocalTask : IWakerSource
     private void PublishCompletion()
     {
         OnFinished();
-        object? continuations = Interlocked.Exchange(ref _continuation, s_completed);
+        object? continuations = ContinuationSlot.Complete(ref _continuation);
         if (continuations is null)
         {
             return;
         }
 
-        Debug.Assert(continuations != s_completed, "a task completes once");
-        if (continuations is object[] many)
+        if (continuations is ContinuationList many)
         {
-            foreach (object one in many)
+            foreach (object one in many.Items)
             {
                 RunContinuationGuarded(one);
             }
@@ -190,11 +187,19 @@ public abstract partial class LocalTask : IWakerSource
     /// <summary>Registers a raw task to be woken when this one finishes (the builder door: no allocation).</summary>
     void IWakerSource.RegisterWaker(LocalTask waiter)
     {
-        if (!TryAdd(waiter))
+        if (!ContinuationSlot.TryAdd(ref _continuation, waiter))
         {
             waiter.Wake();
         }
     }
+
+    /// <summary>Withdraws <paramref name="waiter"/>, which ended (was cancelled) while it waited for this task, so this
+    /// task no longer keeps it alive. Any thread.</summary>
+    internal void RemoveWaiter(LocalTask waiter) => ContinuationSlot.Remove(ref _continuation, waiter);
+
+    /// <summary>A task registered as a waiter is abandoned once it finished: it can only have been cancelled while it
+    /// waited, and a wake would be ignored.</summary>
+    bool IAbandonable.IsAbandoned => IsCompleted;
 
     /// <summary>
     /// Registers an await continuation the way <c>await</c> would: it resumes on the awaiting code's
@@ -211,7 +216,8 @@ public abstract partial class LocalTask : IWakerSource
             && Volatile.Read(ref _continuation) is null)
         {
             // Owner thread, own executor: registration and completion cannot race each other, and other threads
-            // only ever add Continuation objects, so the queue rides in a plain field beside the bare delegate.
+            // only ever add Continuation objects (or withdraw a waiter task), so the queue rides in a plain field
+            // beside the bare delegate.
             _continuationQueue = local.Queue;
             if (Interlocked.CompareExchange(ref _continuation, continuation, null) is null)
             {
@@ -224,45 +230,9 @@ public abstract partial class LocalTask : IWakerSource
 
     private void RegisterContinuation(Continuation continuation)
     {
-        if (!TryAdd(continuation))
+        if (!ContinuationSlot.TryAdd(ref _continuation, continuation))
         {
             continuation.Run();
         }
-    }
-
-    /// <returns>False if the task already completed (the caller runs the continuation itself).</returns>
-    private bool TryAdd(object continuation)
-    {
-        object? current = Volatile.Read(ref _continuation);
-        while (true)
-        {
-            if (current == s_completed)
-            {
-                return false;
-            }
-
-            object next = current switch
-            {
-                null => continuation,
-                object[] many => Append(many, continuation),
-                _ => new[] { current, continuation },
-            };
-
-            object? seen = Interlocked.CompareExchange(ref _continuation, next, current);
-            if (seen == current)
-            {
-                return true;
-            }
-
-            current = seen;
-        }
-    }
-
-    private static object[] Append(object[] many, object one)
-    {
-        var grown = new object[many.Length + 1];
-        many.CopyTo(grown, 0);
-        grown[^1] = one;
-        return grown;
     }
 }

@@ -25,8 +25,9 @@ public abstract partial class LocalTask
     internal LocalTask? _livePrev;
     private Action? _wakeAction;
 
-    /// <summary>The execution context an async body runs under: captured at start and at every suspension, like
-    /// the runtime's builders, and restored around each poll.</summary>
+    /// <summary>The execution context a body runs under. An async method's: captured at start and at every suspension,
+    /// like the runtime's builders, and restored around each poll. A spawned body's: the spawner's, captured by the
+    /// spawn (null when it is the loop's own) and restored for the call of the body, as <c>Task.Run</c> does.</summary>
     internal ExecutionContext? BodyContext;
 
     private protected LocalTask(TaskQueue queue)
@@ -39,9 +40,17 @@ public abstract partial class LocalTask
 
     /// <summary>
     /// A delegate that wakes this task from any thread; created once per task and reused for every await, so
-    /// registering it with an awaiter allocates nothing more.
+    /// registering it with an awaiter allocates nothing more. It wakes the task through a <see cref="WakeRelay"/>, which
+    /// a cancel detaches: the awaited <see cref="System.Threading.Tasks.Task"/> (or other awaitable) keeps the small relay
+    /// until it completes, not this task and its body.
     /// </summary>
-    internal Action WakeAction => _wakeAction ??= Wake;
+    internal Action WakeAction => _wakeAction ??= new WakeRelay(this).Wake;
+
+    /// <summary>The task whose <see cref="WakeAction"/> <paramref name="action"/> is, or null: lets our own awaitables
+    /// that receive the delegate through a standard awaiter (a <see cref="System.Threading.Tasks.ValueTask"/>'s source)
+    /// wake the task itself, one hop.</summary>
+    internal static LocalTask? OwnerOfWakeAction(Action action) =>
+        action.Target is WakeRelay { Task: { } task } && ReferenceEquals(task._wakeAction, action) ? task : null;
 
     /// <summary>
     /// Wakes the task from any thread. On the owner thread this is <see cref="WakeByRef"/>; from any other thread
@@ -236,6 +245,19 @@ public abstract partial class LocalTask
         }
     }
 
+    /// <summary>Enters the spawner's execution context for the call of a spawned body (nothing to do in the common case,
+    /// the default context). The run loop restores its own context after the work item, so nothing leaks back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void EnterSpawnContext()
+    {
+        ExecutionContext? context = BodyContext;
+        if (context is not null)
+        {
+            BodyContext = null;
+            ExecutionContext.Restore(context);
+        }
+    }
+
     /// <summary>One step of the body. Must report failures through <see cref="SetExceptionCore"/>, not throw.</summary>
     private protected abstract void Poll();
 
@@ -252,6 +274,26 @@ public abstract partial class LocalTask
 
         SetCanceledOutcome();
         PublishCompletion();
+        ReleaseWait();
+    }
+
+    /// <summary>A cancelled wait lets go of what it registered: the wake delegate held by an awaitable no longer leads
+    /// here, and an awaited local task forgets this waiter (<see cref="WithdrawFromAwaited"/>). After the completion is
+    /// published, so that the awaited task sees this one as abandoned.</summary>
+    private void ReleaseWait()
+    {
+        if (_wakeAction?.Target is WakeRelay relay)
+        {
+            relay.Detach();
+        }
+
+        WithdrawFromAwaited();
+    }
+
+    /// <summary>Withdraws this task from the local task it was registered on as a waiter, if any (the builder door's
+    /// tasks know it). Called once, on the owner thread, when a cancel ended the task.</summary>
+    private protected virtual void WithdrawFromAwaited()
+    {
     }
 
     private string DebuggerState

@@ -12,6 +12,10 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
 {
     public TStateMachine StateMachine = default!;
 
+    /// <summary>The local task this one waits on (registered through the builder door), until its next poll: a cancel
+    /// withdraws the registration, so the awaited task does not keep this one alive. Owner thread.</summary>
+    public LocalTask? Awaiting;
+
     public StateMachineTask(TaskQueue queue)
         : base(queue)
     {
@@ -26,7 +30,18 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
             ExecutionContext.Restore(context);
         }
 
+        Awaiting = null; // whatever it waited on woke it (or it is starting): an await in this step registers anew
         StateMachine.MoveNext();
+    }
+
+    private protected override void WithdrawFromAwaited()
+    {
+        LocalTask? awaited = Awaiting;
+        if (awaited is not null)
+        {
+            Awaiting = null;
+            awaited.RemoveWaiter(this);
+        }
     }
 
     private protected override void ReleaseBody()

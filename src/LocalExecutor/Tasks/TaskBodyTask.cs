@@ -5,10 +5,11 @@ using System.Threading.Tasks;
 namespace ThreadPerCore;
 
 /// <summary>
-/// A spawned body that returns a <see cref="Task"/>: the first poll calls it on the executor, and the task completes
-/// with the body's task. The body runs under the executor's context, so its task almost always completes on the
-/// executor thread: the waker is registered with context capture, which the runtime runs inline there (one hop,
-/// where a context-free registration would detour through the thread pool).
+/// A spawned body that returns a <see cref="Task"/>: the first poll calls it on the executor, under the execution
+/// context of the code that spawned it, and the task completes with the body's task. The body runs under the
+/// executor's synchronization context, so its task almost always completes on the executor thread: the waker is
+/// registered with context capture, which the runtime runs inline there (one hop, where a context-free registration
+/// would detour through the thread pool).
 /// </summary>
 [SuppressMessage("Usage", "VSTHRD002:Avoid problematic synchronous waits", Justification = "The result getters only run on completed tasks.")]
 internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
@@ -35,9 +36,10 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             TState argument = _argument;
             _body = null;
             _argument = default!;
+            EnterSpawnContext();
             try
             {
-                running = body(argument) ?? throw new InvalidOperationException("The spawned body returned a null task.");
+                running = body(argument) ?? throw ThrowHelper.NullBodyTask();
             }
             catch (Exception exception)
             {
@@ -51,6 +53,10 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
                 running.GetAwaiter().UnsafeOnCompleted(WakeAction);
                 return;
             }
+        }
+        else if (!running.IsCompleted)
+        {
+            return; // not the body's wake-up: its registration still stands, and the result getter must not block
         }
 
         _running = null;
@@ -69,5 +75,6 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         _body = null;
         _argument = default!;
         _running = null;
+        BodyContext = null;
     }
 }

@@ -52,6 +52,7 @@ public sealed class SynchronizationContextTests : IAsyncLifetime
         local.Value = "changed after the post";
 
         (await seen.Task.Within("the posted callback")).Should().Be("flowed");
+        local.Value = null!; // a spawn flows its caller's context too: this one has no value, whatever the callback ran under
         (await _executor.OnExecutor(() => local.Value)).Should().BeNull("the next work item does not inherit the last one's AsyncLocal values");
     }
 

@@ -14,16 +14,45 @@ public sealed class PoolStartTests
 {
     private static readonly TimeSpan Bound = Bounded.Timeout;
 
-    [LinuxFact]
-    public void An_explicit_cpu_list_with_an_unavailable_cpu_fails_as_one_exception_naming_the_shard()
+    [Fact]
+    public void An_explicit_cpu_list_with_an_unavailable_cpu_is_refused_before_any_executor_starts()
     {
-        var act = () => new LocalExecutorPool(PoolPlacement.Cpus(0, 1023));
+        CpuSet available = SystemCpus.GetAvailableCpus();
+        int missing = CpuSet.MaxCpu; // never available (see PlacementTests)
+        int[] cpus = SystemCpus.UsableCpuCount >= 2 ? [available.First(), missing] : [missing];
+        int started = 0;
+        var act = () => new LocalExecutorPool(
+            new LocalExecutorPoolOptions { Placement = PoolPlacement.Cpus(cpus) },
+            (shard, options) =>
+            {
+                Interlocked.Increment(ref started);
+                return new LocalExecutor(options);
+            });
 
-        PoolStartException failure = act.Should().Throw<PoolStartException>().Which;
-        failure.Shard.Should().Be(1);
-        failure.Placement.Should().Be(Placement.Fixed(1023));
-        failure.InnerException.Should().BeOfType<ArgumentOutOfRangeException>();
-        failure.Message.Should().Contain("shard 1").And.Contain("1023");
+        ArgumentOutOfRangeException failure = act.Should().Throw<ArgumentOutOfRangeException>().Which;
+        started.Should().Be(0, "the whole placement is checked before the first executor starts");
+        failure.ActualValue.Should().Be(missing);
+        failure.Message.Should().Contain($"CPU {missing}").And.Contain(available.ToString()).And.Contain($"shard {cpus.Length - 1}");
+
+        // The error a single executor gives for the same CPU.
+        var single = () => new LocalExecutor(new LocalExecutorOptions { Placement = Placement.Fixed(missing) }).Dispose();
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        {
+            string reason = $" is not available to this process; it may use CPUs {available}.";
+            failure.Message.Should().Contain(reason);
+            single.Should().Throw<ArgumentOutOfRangeException>().Which.Message.Should().StartWith($"CPU {missing}{reason}");
+        }
+    }
+
+    [Fact]
+    public void Planning_an_explicit_list_checks_every_cpu_against_the_usable_ones()
+    {
+        CpuTopology twoCpus = CpuTopology.Flat(CpuSet.Of(0, 1));
+
+        FluentActions.Invoking(() => PoolPlacement.Cpus(1, 0).Plan(twoCpus, 2)).Should().NotThrow();
+        FluentActions.Invoking(() => PoolPlacement.Cpus(0, 5).Plan(twoCpus, 2)).Should().Throw<ArgumentOutOfRangeException>()
+            .WithParameterName("placement")
+            .WithMessage("CPU 5 (shard 1 of Cpus(0,5)) is not available to this process; it may use CPUs 0-1.*");
     }
 
     [Fact]

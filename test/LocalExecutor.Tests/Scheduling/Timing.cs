@@ -16,6 +16,16 @@ internal static class Timing
         }
     }
 
+    /// <summary>Burns about <paramref name="time"/> of the calling thread's own CPU time, however long the OS keeps the
+    /// thread off the CPU meanwhile (what task queues are charged with).</summary>
+    public static void SpinCpu(TimeSpan time)
+    {
+        long end = ThreadPerCore.Platform.ThreadCpuClock.Now() + (long)(time.TotalSeconds * Stopwatch.Frequency);
+        while (ThreadPerCore.Platform.ThreadCpuClock.Now() < end)
+        {
+        }
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds, failing after <see cref="Bounded.Timeout"/>.</summary>
     public static async Task UntilAsync(Func<bool> condition, string what)
     {

@@ -37,7 +37,7 @@ public sealed class StatsTests
         TaskQueueStats queueBefore = queue.GetStats();
         ExecutorStats before = executor.GetStats();
 
-        await executor.Spawn(queue, () => Timing.Spin(TimeSpan.FromMilliseconds(100))).Within("100 ms of work");
+        await executor.Spawn(queue, () => Timing.SpinCpu(TimeSpan.FromMilliseconds(100))).Within("100 ms of work");
         await executor.Spawn(() => 0).Within("a later item"); // CPU time is charged when a slice ends: this runs after it
 
         TaskQueueStats queueAfter = queue.GetStats();

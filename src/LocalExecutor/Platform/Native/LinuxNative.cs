@@ -26,4 +26,24 @@ internal static unsafe partial class LinuxNative
     /// <summary><c>pid_t getpid(void)</c>: the process id, which is also the thread id of the main thread.</summary>
     [LibraryImport(LibC, EntryPoint = "getpid")]
     internal static partial int GetPid();
+
+    /// <summary>The <c>CLOCK_THREAD_CPUTIME_ID</c> clock: CPU time consumed by the calling thread.</summary>
+    internal const int ClockThreadCpuTimeId = 3;
+
+    /// <summary><c>int clock_gettime(clockid_t, struct timespec *)</c>. Short and non-blocking (a system call for the
+    /// thread CPU clock, which the vDSO does not serve), so the GC transition is skipped.</summary>
+    [LibraryImport(LibC, EntryPoint = "clock_gettime")]
+    [SuppressGCTransition]
+    internal static partial int ClockGetTime(int clockId, out TimeSpec time);
+
+    /// <summary><c>struct timespec</c> with the C library's native <c>time_t</c> and <c>long</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        /// <summary>Seconds.</summary>
+        public nint Seconds;
+
+        /// <summary>Nanoseconds, 0 to 999,999,999.</summary>
+        public nint Nanoseconds;
+    }
 }

@@ -29,6 +29,13 @@ internal static partial class WindowsNative
     [return: MarshalAs(UnmanagedType.Bool)]
     internal static partial bool GetProcessAffinityMask(IntPtr process, out nuint processMask, out nuint systemMask);
 
+    /// <summary><c>BOOL QueryThreadCycleTime(HANDLE, PULONG64)</c>: the CPU cycles (at the constant time-stamp counter
+    /// rate) the thread has used, in user and kernel mode.</summary>
+    [LibraryImport(Kernel32)]
+    [SuppressGCTransition]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static partial bool QueryThreadCycleTime(IntPtr thread, out ulong cycles);
+
     /// <summary><c>DWORD GetCurrentProcessorNumber(void)</c>: the processor, within its group, running the calling thread.</summary>
     [LibraryImport(Kernel32)]
     internal static partial uint GetCurrentProcessorNumber();
