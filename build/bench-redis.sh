@@ -12,10 +12,14 @@
 # prefilled first, so the measured SETs overwrite existing keys with same-size values.
 #
 # Servers: sockets (our server on .NET sockets), threadpool (the thread-pool twin), reactor (our server on the
-# per-core reactor, once it exists), redis (redis-server), garnet (the garnet-server .NET tool).
+# per-core reactor), redis (redis-server), garnet (the garnet-server .NET tool).
+#
+# The server's CPU time per request (user + system, every thread of the server process, from /proc/PID/stat) is
+# recorded too: unlike req/s it hardly depends on what else the machine runs, so it compares servers even on a busy
+# machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-SERVERS="sockets threadpool redis garnet"
+SERVERS="reactor sockets threadpool redis garnet"
 SECONDS_PER_RUN=6
 OUT="$ROOT/docs/redis-benchmark"
 SERVER_CPU=0
@@ -99,6 +103,11 @@ stop_server() {
 }
 trap stop_server EXIT
 
+cpu_ticks() { # pid: user + system clock ticks of every thread of the process
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+CLOCK_TICKS=$(getconf CLK_TCK)
+
 info_field() { # port field
   redis-cli -p "$1" INFO stats 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
 }
@@ -114,7 +123,7 @@ bench() { # port test pipeline clients requests
 LOGS="$ROOT/artifacts/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 RAW="$OUT/raw.csv"
-echo "server,test,pipeline,clients,requests,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,bytes_per_request,load_1min" >"$RAW"
+echo "server,test,pipeline,clients,requests,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,bytes_per_request,load_1min,cpu_us_per_request" >"$RAW"
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine=$(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr)"
@@ -147,7 +156,9 @@ for server in $SERVERS; do
           allocated_before=$(info_field "$port" total_allocated_bytes); commands_before=$(info_field "$port" total_commands_processed)
         fi
         load=$(cut -d' ' -f1 /proc/loadavg)
+        ticks_before=$(cpu_ticks "$SERVER_PID")
         line=$(bench "$port" "$test" "$pipeline" "$clients" "$requests" || true)
+        ticks_after=$(cpu_ticks "$SERVER_PID")
         if [[ -z "$line" ]]; then log "  $test -P $pipeline -c $clients: run failed or timed out"; continue; fi
         per_request=""
         if [[ -n "$allocated_before" ]]; then
@@ -155,8 +166,9 @@ for server in $SERVERS; do
           per_request=$(awk -v a="$allocated_before" -v b="$allocated_after" -v c="$commands_before" -v d="$commands_after" 'BEGIN { if (d > c) printf "%.2f", (b - a) / (d - c) }')
         fi
         fields=$(echo "$line" | tr -d '"' | cut -d, -f2-)
-        echo "$server,$test,$pipeline,$clients,$requests,$fields,$per_request,$load" >>"$RAW"
-        log "  $test -P $pipeline -c $clients: $(echo "$fields" | cut -d, -f1) req/s, p50 $(echo "$fields" | cut -d, -f4) ms, p99 $(echo "$fields" | cut -d, -f6) ms${per_request:+, $per_request B/request}"
+        cpu_per_request=$(awk -v a="$ticks_before" -v b="$ticks_after" -v n="$requests" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.3f", (b - a) * 1e6 / hz / n }')
+        echo "$server,$test,$pipeline,$clients,$requests,$fields,$per_request,$load,$cpu_per_request" >>"$RAW"
+        log "  $test -P $pipeline -c $clients: $(echo "$fields" | cut -d, -f1) req/s, p50 $(echo "$fields" | cut -d, -f4) ms, p99 $(echo "$fields" | cut -d, -f6) ms, $cpu_per_request us CPU/request${per_request:+, $per_request B/request}"
       done
     done
   done

@@ -18,6 +18,7 @@ internal sealed class ConnectionPipe : IDuplexPipe
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly int _minimumReceive;
+    private readonly bool _waitForData;
     private readonly Task _sendLoop;
     private Action? _closeWhenSent;
 
@@ -26,9 +27,11 @@ internal sealed class ConnectionPipe : IDuplexPipe
         options.Validate();
         _connection = connection;
         _minimumReceive = options.MinimumReceiveSize;
+        _waitForData = options.WaitForDataBeforeAllocatingBuffer;
         var scheduler = new LocalPipeScheduler(LocalExecutor.CurrentQueueOrDefault(connection.Executor));
-        _input = new Pipe(new PipeOptions(options.Pool, scheduler, scheduler, options.InputPauseThreshold, options.InputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(options.Pool, scheduler, scheduler, options.OutputPauseThreshold, options.OutputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
+        MemoryPool<byte> pool = options.Pool ?? (connection.IsReactorDriven ? connection.Executor.Reactor!.MemoryPool : MemoryPool<byte>.Shared);
+        _input = new Pipe(new PipeOptions(pool, scheduler, scheduler, options.InputPauseThreshold, options.InputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(pool, scheduler, scheduler, options.OutputPauseThreshold, options.OutputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
 
         // Plain async methods on the executor: at shutdown their continuations still run (raw tasks would be
         // cancelled), so the pipes always complete and the application's awaits always end.
@@ -81,6 +84,11 @@ internal sealed class ConnectionPipe : IDuplexPipe
         {
             while (true)
             {
+                if (_waitForData)
+                {
+                    await _connection.WaitForDataAsync();
+                }
+
                 Memory<byte> memory = writer.GetMemory(_minimumReceive);
                 int received = await _connection.ReceiveCoreAsync(memory);
                 if (received == 0)

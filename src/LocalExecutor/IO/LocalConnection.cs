@@ -238,6 +238,27 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
             : Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
     }
 
+    /// <summary>Waits until data (or the end of the stream) can be read, holding no buffer meanwhile: on the reactor by
+    /// readiness alone; on .NET sockets by a zero-byte receive.</summary>
+    internal ValueTask WaitForDataAsync(CancellationToken cancellationToken = default)
+    {
+        VerifyOwner();
+        if (IsClosed)
+        {
+            return ValueTask.FromException(Disposed());
+        }
+
+        if (_driven is { } driven)
+        {
+            return driven.WaitReadableAsync(cancellationToken);
+        }
+
+        ValueTask<int> zeroByte = Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        return zeroByte.IsCompletedSuccessfully ? default : AwaitZeroByte(zeroByte);
+
+        static async ValueTask AwaitZeroByte(ValueTask<int> receive) => await receive.ConfigureAwait(true);
+    }
+
     internal ValueTask SendCoreAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         VerifyOwner();

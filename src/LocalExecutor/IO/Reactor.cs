@@ -17,6 +17,7 @@ internal abstract class Reactor : ParkSignal
     private long _events;
     private int _sourceCount;
     private bool _closed;
+    private CoreMemoryPool? _memoryPool;
 
     protected Reactor(LocalExecutor executor)
     {
@@ -24,6 +25,9 @@ internal abstract class Reactor : ParkSignal
     }
 
     public LocalExecutor Executor { get; }
+
+    /// <summary>The buffers of this executor's connection pipes (created on first use).</summary>
+    public CoreMemoryPool MemoryPool => _memoryPool ??= new CoreMemoryPool(Executor);
 
     /// <summary>The backend's name, for diagnostics ("epoll").</summary>
     public abstract string Backend { get; }

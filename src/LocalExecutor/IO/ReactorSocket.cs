@@ -24,6 +24,7 @@ internal sealed class ReactorSocket : ReactorSource
     private bool _readReady = true;
     private bool _writeReady = true;
     private bool _peerHungUp;
+    private bool _readinessOnly;
     private bool _connecting;
     private bool _closed;
 
@@ -51,6 +52,9 @@ internal sealed class ReactorSocket : ReactorSource
 
     public bool IsReceiving => _receive.IsBusy;
 
+    /// <summary>False once a receive found the socket drained, until the next read edge.</summary>
+    public bool IsReadReady => _readReady;
+
     public bool IsSending => _send.IsBusy;
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -73,6 +77,25 @@ internal sealed class ReactorSocket : ReactorSource
         ReceiveWaits++;
         _receiveBuffer = buffer;
         return new ValueTask<int>(_receive, _receive.Start(cancellationToken));
+    }
+
+    /// <summary>Waits until the socket is readable again (the next read edge), without a buffer and without a system
+    /// call: a pipe holds no memory for an idle connection. At once when readiness is not known to be gone.</summary>
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        if (_receive.IsBusy)
+        {
+            IoErrors.ThrowConcurrent("receive");
+        }
+
+        if (_readReady)
+        {
+            return default;
+        }
+
+        ReceiveWaits++;
+        _readinessOnly = true;
+        return new ValueTask(_receive, _receive.Start(cancellationToken));
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
@@ -110,7 +133,15 @@ internal sealed class ReactorSocket : ReactorSource
         {
             _readReady = true;
             _peerHungUp |= (events & (LinuxIo.EpollRdHup | LinuxIo.EpollHup | LinuxIo.EpollErr)) != 0;
-            if (_receive.IsWaiting && !_receive.CancelIfRequested() && TryReceive(_receiveBuffer.Span, out int received, out SocketError error))
+            if (_readinessOnly && _receive.IsWaiting)
+            {
+                _readinessOnly = false;
+                if (!_receive.CancelIfRequested())
+                {
+                    _receive.Complete(0);
+                }
+            }
+            else if (_receive.IsWaiting && !_receive.CancelIfRequested() && TryReceive(_receiveBuffer.Span, out int received, out SocketError error))
             {
                 _receiveBuffer = default;
                 if (error == SocketError.Success)
@@ -158,6 +189,7 @@ internal sealed class ReactorSocket : ReactorSource
         }
 
         _closed = true;
+        _readinessOnly = false;
         _reactor.Unregister(this);
         _receive.FailIfWaiting(error);
         _send.FailIfWaiting(error);

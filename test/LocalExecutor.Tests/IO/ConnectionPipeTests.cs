@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Pipelines;
 using System.Linq;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
 using ThreadPerCore.IO;
@@ -68,6 +69,118 @@ public sealed class ConnectionPipeTests
         echoed.Should().Be(Size);
         offCore.Should().Be(0);
         echo.AsSpan().SequenceEqual(payload).Should().BeTrue();
+    }
+
+    [LinuxFact]
+    public async Task A_warm_pipe_connection_allocates_nothing_per_request_on_the_core()
+    {
+        const int Warmup = 200;
+        const int Measured = 2000;
+        await using LocalExecutor executor = StartExecutor(nameof(A_warm_pipe_connection_allocates_nothing_per_request_on_the_core));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<long> server = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            IDuplexPipe pipe = connection.Pipe;
+            long start = 0;
+            for (int request = 0; request < Warmup + Measured; request++)
+            {
+                if (request == Warmup)
+                {
+                    start = GC.GetAllocatedBytesForCurrentThread();
+                }
+
+                ReadResult read = await pipe.Input.ReadAsync();
+                while (read.Buffer.Length < 32)
+                {
+                    pipe.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    read = await pipe.Input.ReadAsync();
+                }
+
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    pipe.Output.Write(segment.Span);
+                }
+
+                pipe.Input.AdvanceTo(read.Buffer.End);
+                await pipe.Output.FlushAsync();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - start;
+        }).AsTask();
+
+        using Socket client = Connect(listener.LocalEndPoint);
+        var message = new byte[32];
+        for (int i = 0; i < Warmup + Measured; i++)
+        {
+            client.Send(message);
+            ReceiveExactly(client, message.Length);
+        }
+
+        (await server.Within("the pipe server")).Should().Be(0, "pipe buffers come from the core's pool and every await reuses its awaitable");
+    }
+
+    [LinuxFact]
+    public async Task Hundreds_of_connections_ready_at_once_allocate_no_buffers_once_warm()
+    {
+        // One readiness batch fills a buffer for every ready connection before the application consumes any; a pool
+        // with a ceiling (the shared ArrayPool keeps a few dozen per size) would allocate most of them every round.
+        const int Connections = 256;
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        LocalExecutor executor = pool[0];
+        await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
+        {
+            IDuplexPipe pipe = connection.Pipe;
+            while (true)
+            {
+                ReadResult read = await pipe.Input.ReadAsync(CancellationToken.None);
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    pipe.Output.Write(segment.Span);
+                }
+
+                pipe.Input.AdvanceTo(read.Buffer.End);
+                await pipe.Output.FlushAsync(CancellationToken.None);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
+            }
+        });
+
+        Socket[] clients = Enumerable.Range(0, Connections).Select(_ => Connect(server.EndPoint)).ToArray();
+        var message = new byte[64];
+        void Round()
+        {
+            foreach (Socket client in clients)
+            {
+                client.Send(message);
+            }
+
+            foreach (Socket client in clients)
+            {
+                ReceiveExactly(client, message.Length);
+            }
+        }
+
+        for (int i = 0; i < 5; i++)
+        {
+            Round();
+        }
+
+        long before = await executor.Spawn(() => GC.GetAllocatedBytesForCurrentThread()).Within("a reading");
+        for (int i = 0; i < 10; i++)
+        {
+            Round();
+        }
+
+        long allocated = await executor.Spawn(() => GC.GetAllocatedBytesForCurrentThread()).Within("a reading") - before;
+        foreach (Socket client in clients)
+        {
+            client.Dispose();
+        }
+
+        allocated.Should().BeLessThan(64 * 1024, $"{10 * Connections} requests in batches of up to {Connections} reuse the core's blocks ({allocated} B allocated)");
     }
 
     [LinuxFact]
