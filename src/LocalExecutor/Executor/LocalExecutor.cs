@@ -137,6 +137,10 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <summary>True unless the executor sleeps in its parker: the preemption clock keeps ticking while any executor is awake.</summary>
     internal bool IsAwakeForClock => !_parker.IsParked;
 
+    /// <summary>How many times the executor parked, read by the clock thread to tell a quiet executor from one that
+    /// parks and wakes between its looks.</summary>
+    internal long ParksForClock => Volatile.Read(ref _parks);
+
     /// <summary>The deadline of the running slice (<see cref="long.MaxValue"/> between slices), read by the clock thread.</summary>
     internal long SliceDeadlineForClock => Volatile.Read(ref _sliceDeadline);
 

@@ -17,7 +17,7 @@ namespace ThreadPerCore;
 /// earlier than the clock's next wake-up (a latency-sensitive queue's short slice, a timer armed mid-slice)
 /// <see cref="Nudge"/>s it. A fixed 1 ms tick would cost 60-70 µs of CPU per tick on a KVM guest (about 5 % of a
 /// core); waking at deadlines costs that only about a hundred times a second while executors are busy.</para>
-/// <para>When no executor is awake (all parked) for <see cref="IdleWakeupsBeforePark"/> looks, the thread sleeps
+/// <para>When no executor is awake (all parked), and none woke in between, for <see cref="IdleWakeupsBeforePark"/> looks, the thread sleeps
 /// until one wakes. An executor leaving a park calls <see cref="EnsureRunning"/>; the two sides use a Dekker
 /// handshake (each publishes its own state with a full fence, then reads the other's), so the clock never sleeps
 /// indefinitely while an executor runs. Between looks <see cref="Now"/> lags real time by up to the sleep; executors
@@ -35,7 +35,7 @@ internal static class PreemptClock
     private const int IdleWakeupsBeforePark = 2;
 
     private static readonly object s_gate = new();
-    private static readonly SemaphoreSlim s_signal = new(0, int.MaxValue);
+    private static readonly ClockSignal s_signal = new();
     private static LocalExecutor[] s_executors = [];
     private static Thread? s_thread;
     private static long s_now = Stopwatch.GetTimestamp();
@@ -99,13 +99,16 @@ internal static class PreemptClock
         }
     }
 
-    /// <summary>The earliest slice deadline among awake executors, or <see cref="long.MaxValue"/>.</summary>
-    private static long Scan(out bool anyAwake)
+    /// <summary>The earliest slice deadline among awake executors, or <see cref="long.MaxValue"/>; and a signature of
+    /// their activity (the sum of their park counts), which changes whenever one of them parked since the last look.</summary>
+    private static long Scan(out bool anyAwake, out long activity)
     {
         anyAwake = false;
+        activity = 0;
         long earliest = long.MaxValue;
         foreach (LocalExecutor executor in Volatile.Read(ref s_executors))
         {
+            activity += executor.ParksForClock;
             if (executor.IsAwakeForClock)
             {
                 anyAwake = true;
@@ -119,13 +122,20 @@ internal static class PreemptClock
     private static void Run()
     {
         int idleLooks = 0;
+        long lastActivity = -1;
         while (true)
         {
             Volatile.Write(ref s_nudged, 0);
             long now = Stopwatch.GetTimestamp();
             Volatile.Write(ref s_now, now);
-            long next = Scan(out bool anyAwake);
-            idleLooks = anyAwake ? 0 : idleLooks + 1;
+            long next = Scan(out bool anyAwake, out long activity);
+
+            // Parking costs the next executor to wake a futex wake-up and the clock a context switch. Under a request
+            // load an executor parks and wakes thousands of times a second, so a clock that parked whenever it found
+            // everyone asleep was woken on nearly every request. It parks only once executors stayed asleep, without
+            // a single wake, for the whole of its last looks.
+            idleLooks = anyAwake || activity != lastActivity ? 0 : idleLooks + 1;
+            lastActivity = activity;
             if (idleLooks >= IdleWakeupsBeforePark)
             {
                 Park();
@@ -145,7 +155,7 @@ internal static class PreemptClock
         Volatile.Write(ref s_wakeAt, long.MaxValue);
         Volatile.Write(ref s_parked, 1);
         Interlocked.MemoryBarrier();
-        Scan(out bool anyAwake);
+        Scan(out bool anyAwake, out _);
         if (anyAwake)
         {
             // An executor woke between the look and the announcement. If it saw the announcement it released the
@@ -154,7 +164,7 @@ internal static class PreemptClock
             return;
         }
 
-        s_signal.Wait();
+        s_signal.Wait(Timeout.Infinite);
         Interlocked.Exchange(ref s_parked, 0); // a nudge may have woken it rather than EnsureRunning
     }
 }
