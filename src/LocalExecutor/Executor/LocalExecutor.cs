@@ -212,6 +212,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         LoopContext = ExecutionContext.Capture();
         OsThreadId = ThreadIds.TryGetCurrentOsThreadId();
         PreemptClock.Register(this);
+        Diagnostics.ExecutorMetrics.Register(this);
         ((ManualResetEventSlim)started!).Set();
 
         // The loop runs inside one long-lived task executed by the default queue's scheduler, so that inside any
@@ -221,6 +222,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         carrier.RunSynchronously(_defaultQueue.Scheduler);
 
         Exception? failure = carrier.Exception?.InnerException ?? _stopException;
+        Diagnostics.ExecutorMetrics.Unregister(this);
         PreemptClock.Unregister(this);
         t_current = null;
         System.Threading.SynchronizationContext.SetSynchronizationContext(null);
