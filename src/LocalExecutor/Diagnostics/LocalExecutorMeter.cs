@@ -5,7 +5,8 @@ namespace ThreadPerCore.Diagnostics;
 /// <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="Name"/> for the whole process, whose instruments
 /// report every running executor, tagged with <see cref="ExecutorTag"/> and <see cref="ExecutorIdTag"/> (and
 /// <see cref="CpuTag"/> when pinned), and every task queue, tagged with <see cref="TaskQueueTag"/> and
-/// <see cref="TaskQueueIdTag"/> too. Watch them with <c>dotnet-counters monitor --counters LocalExecutor</c>, or
+/// <see cref="TaskQueueIdTag"/> too. The attributes are scoped by the instruments' <c>localexecutor.</c> names, and
+/// short so that <c>dotnet-counters</c> shows them whole. Watch them with <c>dotnet-counters monitor --counters LocalExecutor</c>, or
 /// collect them with OpenTelemetry's <c>AddMeter(LocalExecutorMeter.Name)</c>.
 /// </summary>
 /// <remarks>
@@ -21,17 +22,17 @@ public static class LocalExecutorMeter
     public const string Name = "LocalExecutor";
 
     /// <summary>The attribute naming the executor (<see cref="LocalExecutor.Name"/>).</summary>
-    public const string ExecutorTag = "localexecutor.executor";
+    public const string ExecutorTag = "executor";
 
     /// <summary>The attribute with the executor's process-unique <see cref="LocalExecutor.Id"/>: names need not be unique.</summary>
-    public const string ExecutorIdTag = "localexecutor.executor.id";
+    public const string ExecutorIdTag = "executor.id";
 
     /// <summary>The attribute with the CPU a pinned executor runs on; absent for an unbound executor.</summary>
-    public const string CpuTag = "localexecutor.executor.cpu";
+    public const string CpuTag = "executor.cpu";
 
     /// <summary>The attribute naming the task queue of a per-queue instrument (<see cref="TaskQueueHandle.Name"/>).</summary>
-    public const string TaskQueueTag = "localexecutor.task_queue";
+    public const string TaskQueueTag = "task_queue";
 
     /// <summary>The attribute with the task queue's <see cref="TaskQueueHandle.Id"/>, unique within its executor.</summary>
-    public const string TaskQueueIdTag = "localexecutor.task_queue.id";
+    public const string TaskQueueIdTag = "task_queue.id";
 }
