@@ -18,6 +18,7 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["preemption"] = PreemptionExample.RunAsync,
     ["timers"] = TimersExample.RunAsync,
     ["stats"] = StatsExample.RunAsync,
+    ["metrics"] = MetricsExample.RunAsync,
     ["sockets"] = SocketsExample.RunAsync,
 };
 

@@ -76,6 +76,7 @@ public sealed partial class LocalExecutor
     private void HandleLate(in WorkItem item)
     {
         Interlocked.Increment(ref _lateItems);
+        Diagnostics.ExecutorMetrics.LateWork(this);
         switch (item.Kind)
         {
             case WorkKind.Wake:

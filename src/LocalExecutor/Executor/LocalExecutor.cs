@@ -216,6 +216,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         LoopContext = ExecutionContext.Capture();
         OsThreadId = ThreadIds.TryGetCurrentOsThreadId();
         PreemptClock.Register(this);
+        Diagnostics.ExecutorMetrics.Register(this);
         ((ManualResetEventSlim)started!).Set();
 
         // The loop runs inside one long-lived task executed by the default queue's scheduler, so that inside any
@@ -225,6 +226,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         carrier.RunSynchronously(_defaultQueue.Scheduler);
 
         Exception? failure = carrier.Exception?.InnerException ?? _stopException;
+        Diagnostics.ExecutorMetrics.Unregister(this);
         PreemptClock.Unregister(this);
         t_current = null;
         System.Threading.SynchronizationContext.SetSynchronizationContext(null);

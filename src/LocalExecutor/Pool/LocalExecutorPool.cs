@@ -34,6 +34,8 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A pinning placement asks for more executors than
     /// <see cref="Platform.SystemCpus.UsableCpuCount"/>, or lists a CPU the process may not use (the message names it and
     /// the usable CPUs, as a single executor's does). The whole placement is checked before any executor starts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it), as for
+    /// <see cref="LocalExecutor(LocalExecutorOptions?)"/>; checked before any executor starts.</exception>
     /// <exception cref="PoolStartException">An executor failed to start (for example, the operating system refused to pin
     /// its thread); none of the others is left running.</exception>
     public LocalExecutorPool(LocalExecutorPoolOptions? options = null)
@@ -58,6 +60,13 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(settings.Placement, "options.Placement");
         ArgumentNullException.ThrowIfNull(settings.NamePrefix, "options.NamePrefix");
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.SpinBeforePark, TimeSpan.Zero, "options.SpinBeforePark");
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.PreemptTimeSlice, TimeSpan.FromMilliseconds(1), "options.PreemptTimeSlice");
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.StackSize, "options.StackSize");
+        if (settings.ShutdownTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.ShutdownTimeout, TimeSpan.Zero, "options.ShutdownTimeout");
+        }
+
         Placement = settings.Placement;
 
         Placement[] plan = settings.Placement.Plan();
@@ -69,7 +78,11 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
                 Placement = plan[shard],
                 Name = $"{settings.NamePrefix}-{shard}",
                 SpinBeforePark = settings.SpinBeforePark,
+                PreemptTimeSlice = settings.PreemptTimeSlice,
                 UnhandledExceptionPolicy = settings.UnhandledExceptionPolicy,
+                EnableReactor = settings.EnableReactor,
+                ShutdownTimeout = settings.ShutdownTimeout,
+                StackSize = settings.StackSize,
             };
 
             try

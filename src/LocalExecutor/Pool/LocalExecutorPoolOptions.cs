@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace ThreadPerCore;
 
@@ -14,8 +15,23 @@ public sealed class LocalExecutorPoolOptions
     /// <summary>How long an idle executor spins before it sleeps; see <see cref="LocalExecutorOptions.SpinBeforePark"/>.</summary>
     public TimeSpan SpinBeforePark { get; set; } = TimeSpan.Zero;
 
+    /// <summary>How long a shard's task queue runs before it may be preempted; see
+    /// <see cref="LocalExecutorOptions.PreemptTimeSlice"/>. Default 10 ms; at least 1 ms.</summary>
+    public TimeSpan PreemptTimeSlice { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>What an unobserved exception does to a shard; see <see cref="LocalExecutorOptions.UnhandledExceptionPolicy"/>.</summary>
     public UnhandledExceptionPolicy UnhandledExceptionPolicy { get; set; } = UnhandledExceptionPolicy.Continue;
+
+    /// <summary>Whether each shard gets its own I/O reactor; see <see cref="LocalExecutorOptions.EnableReactor"/>. Default: true.</summary>
+    public bool EnableReactor { get; set; } = true;
+
+    /// <summary>How long disposing waits for each shard's thread; see <see cref="LocalExecutorOptions.ShutdownTimeout"/>.
+    /// Default 30 s; positive, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Each shard thread's stack size in bytes; see <see cref="LocalExecutorOptions.StackSize"/>. Default
+    /// <see cref="LocalExecutorOptions.DefaultStackSize"/>; zero for the runtime's default.</summary>
+    public int StackSize { get; set; } = LocalExecutorOptions.DefaultStackSize;
 
     /// <summary>
     /// When true, the started pool sets <see cref="LocalExecutor.Default"/> to shard 0, so that methods returning

@@ -13,9 +13,11 @@ namespace ThreadPerCore;
 /// <remarks>
 /// Pinning placements use only the CPUs this process may run on (its affinity mask) and never more executors than
 /// <see cref="SystemCpus.UsableCpuCount"/>, which also folds in the cgroup CPU quota: two pinned executors per CPU
-/// would only take turns. <see cref="Unbound"/> accepts any count.
+/// would only take turns. <see cref="Unbound"/> accepts any count. The text form (<see cref="ToString"/>,
+/// <see cref="Parse"/>) is what configuration files hold: <c>"Spread(4)"</c>.
 /// </remarks>
-public sealed class PoolPlacement
+[System.ComponentModel.TypeConverter(typeof(PoolPlacementConverter))]
+public sealed partial class PoolPlacement
 {
     private readonly int[]? _cpus;
 
@@ -105,7 +107,9 @@ public sealed class PoolPlacement
         return new(PoolPlacementKind.Unbound, count, null);
     }
 
-    /// <inheritdoc />
+    /// <summary>The placement in the form <see cref="Parse"/> reads: <c>OnePerCpu</c>, <c>Spread(4)</c>, <c>Pack(2)</c>,
+    /// <c>Unbound(8)</c>, <c>Cpus(0,2)</c>.</summary>
+    /// <returns>The text form.</returns>
     public override string ToString() => Kind switch
     {
         PoolPlacementKind.OnePerCpu => "OnePerCpu",

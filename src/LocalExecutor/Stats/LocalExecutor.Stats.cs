@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Threading;
+using ThreadPerCore.Diagnostics;
 
 namespace ThreadPerCore;
 
@@ -6,6 +8,15 @@ namespace ThreadPerCore;
 // from any thread with Volatile.Read. Nothing here stops or slows the core.
 public sealed partial class LocalExecutor
 {
+    private KeyValuePair<string, object?>[]? _metricTags;
+
+    /// <summary>The attributes of this executor's measurements on the <c>LocalExecutor</c> meter (see
+    /// <see cref="LocalExecutorMeter"/>), made once.</summary>
+    internal KeyValuePair<string, object?>[] MetricTags => _metricTags ??= ExecutorMetrics.CreateTags(this);
+
+    /// <summary>The executor's task queues now, the default one first; readable from any thread.</summary>
+    internal TaskQueue[] TaskQueuesSnapshot => Volatile.Read(ref _queues);
+
     /// <summary>A snapshot of the executor's counters, from any thread, without stopping the executor. Per-queue
     /// counters: <see cref="TaskQueueHandle.GetStats"/>, or <see cref="GetTaskQueueStats"/> for all queues.</summary>
     /// <returns>The counters as of now.</returns>
