@@ -27,6 +27,8 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         _getResult = getResult;
     }
 
+    internal override object? DescribedBody => (object?)_running ?? (object?)(_argument as Delegate) ?? _body;
+
     private protected override void Poll()
     {
         Task? running = _running;

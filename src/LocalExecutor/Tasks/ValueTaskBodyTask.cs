@@ -27,6 +27,8 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         _argument = argument;
     }
 
+    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
+
     private protected override void Poll()
     {
         if (!_started)
@@ -100,6 +102,8 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         _body = body;
         _argument = argument;
     }
+
+    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
 
     private protected override void Poll()
     {

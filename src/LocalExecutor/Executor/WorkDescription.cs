@@ -1,0 +1,70 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
+
+namespace ThreadPerCore;
+
+/// <summary>
+/// Names a piece of work for reports and logs (the cancelled tasks of a <see cref="ShutdownReport"/>, the subject of a
+/// <see cref="LateWorkEventArgs"/>): the user's async method for an await continuation or a task, the method of a
+/// delegate. Cold paths only: it uses reflection.
+/// </summary>
+internal static class WorkDescription
+{
+    /// <summary>The type a user recognises <paramref name="work"/> by: the compiler's state machine of the async method
+    /// behind it where there is one, else the delegate's declaring type, else the work's own type.</summary>
+    public static Type TypeOf(object work) => work switch
+    {
+        Type type => type,
+        LocalTask task => task.DescribedBody is { } body && body != task ? TypeOf(body) : task.GetType(),
+        Delegate callback when callback.Target is { } target && StateMachineOf(target.GetType()) is { } machine => machine,
+        Delegate callback when callback.Target is WakeRelay { Task: { } task } => TypeOf(task),
+        Delegate callback => callback.Method.DeclaringType ?? callback.GetType(),
+        _ => StateMachineOf(work.GetType()) ?? work.GetType(),
+    };
+
+    /// <summary>A readable name of <paramref name="work"/>: <c>Namespace.Type.Method</c> for an async method (from its
+    /// state machine) or a delegate, else the type's name.</summary>
+    public static string Describe(object work) => work switch
+    {
+        LocalTask task => task.DescribedBody is { } body && body != task ? Describe(body) : Name(task.GetType()),
+        Delegate callback when callback.Target is { } target && StateMachineOf(target.GetType()) is { } machine => Name(machine),
+        Delegate callback when callback.Target is WakeRelay { Task: { } task } => Describe(task),
+        Delegate callback => $"{Name(callback.Method.DeclaringType ?? callback.GetType())}.{callback.Method.Name}",
+        Type type => Name(type),
+        _ => Name(StateMachineOf(work.GetType()) ?? work.GetType()),
+    };
+
+    /// <summary>The state machine inside one of the runtime's boxes (<c>AsyncStateMachineBox&lt;TResult, TStateMachine&gt;</c>,
+    /// the <see cref="Task"/> of a running async method), or null.</summary>
+    private static Type? StateMachineOf(Type type)
+    {
+        if (typeof(IAsyncStateMachine).IsAssignableFrom(type))
+        {
+            return type;
+        }
+
+        if (type.IsGenericType && type.Name.StartsWith("AsyncStateMachineBox", StringComparison.Ordinal))
+        {
+            Type[] arguments = type.GetGenericArguments();
+            return arguments[^1];
+        }
+
+        return null;
+    }
+
+    private static string Name(Type type)
+    {
+        if (!typeof(IAsyncStateMachine).IsAssignableFrom(type))
+        {
+            return (type.FullName ?? type.Name).Replace('+', '.');
+        }
+
+        // The compiler names a state machine "<Method>d__N" inside the method's type: report "Type.Method".
+        string name = type.Name;
+        int close = name.IndexOf('>', StringComparison.Ordinal);
+        string method = name.StartsWith('<') && close > 1 ? name[1..close] : name;
+        Type? owner = type.DeclaringType;
+        return owner is null ? method : $"{Name(owner)}.{method}";
+    }
+}
