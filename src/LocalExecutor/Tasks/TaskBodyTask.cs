@@ -45,6 +45,7 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }

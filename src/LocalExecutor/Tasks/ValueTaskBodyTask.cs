@@ -45,6 +45,7 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }
@@ -121,6 +122,7 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }

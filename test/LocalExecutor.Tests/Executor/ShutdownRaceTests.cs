@@ -140,7 +140,7 @@ public sealed class ShutdownRaceTests
         int refused = 0;
         for (int round = 0; round < Rounds; round++)
         {
-            LocalExecutor executor = Executors.Start($"race-{round}");
+            LocalExecutor executor = Executors.Start($"race-{round}", drainTimeout: TimeSpan.Zero); // the stop races the spawns, no drain
             TaskQueueHandle queue = executor.CreateTaskQueue("removable");
             var tasks = new ConcurrentQueue<LocalTask>();
             using var start = new Barrier(5); // the producers, the remover and this thread, which disposes
