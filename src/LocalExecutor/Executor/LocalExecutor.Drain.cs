@@ -219,22 +219,30 @@ public sealed partial class LocalExecutor
     private void BeginDrain(ShutdownDrain drain, long now)
     {
         _shutdownPhase = "draining: running the work in flight (user code that does not return)";
-        int queuedTasks = 0;
+        // In flight: the tasks polled and unfinished, and those spawned and not polled yet (queued, or still in the inbox).
+        var firstWakes = new System.Collections.Generic.HashSet<LocalTask>();
         foreach (TaskQueue queue in _queues)
         {
-            foreach (WorkItem item in queue.Items.ToArray())
-            {
-                if (item.Kind == WorkKind.Poll && (((LocalTask)item.Target)._state & TaskState.Tracked) == 0)
-                {
-                    queuedTasks++; // spawned, never polled yet
-                }
-            }
+            CountFirstWakes(queue.Items.ToArray(), firstWakes);
         }
 
-        drain.Start(now, LiveTasks.Count + queuedTasks, _itemsRun);
+        CountFirstWakes(_inbox.ToArray(), firstWakes);
+        drain.Start(now, LiveTasks.Count + firstWakes.Count, _itemsRun);
 
         // No new connections: a listener's accept loop ends (its pending accept fails), connections stay open.
         _reactor?.CloseListeners();
+    }
+
+    private static void CountFirstWakes(WorkItem[] items, System.Collections.Generic.HashSet<LocalTask> tasks)
+    {
+        foreach (WorkItem item in items)
+        {
+            if (item.Kind is WorkKind.Poll or WorkKind.Wake && item.Target is LocalTask task
+                && (task._state & (TaskState.Tracked | TaskState.Finished)) == 0)
+            {
+                tasks.Add(task);
+            }
+        }
     }
 
     /// <summary>True when nothing is in flight: no raw task unfinished, no <c>async void</c> method running, nothing

@@ -69,6 +69,7 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         }
         catch (Exception exception)
         {
+            _running = running; // kept, only on failure, to name the work if nothing observes the failure
             SetExceptionCore(exception);
         }
     }

@@ -133,12 +133,12 @@ public sealed class DrainTests
     {
         LocalExecutor executor = Executors.Start(nameof(A_token_ends_the_drain_when_it_is_cancelled));
         var step = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stepped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stepped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource();
         LocalTask<int> handler = executor.Spawn(async () =>
         {
             await step.Task;
-            stepped.SetResult();
+            stepped.SetResult(Executors.IsOn(executor));
             await never.Task;
             return 1;
         });
@@ -147,7 +147,8 @@ public sealed class DrainTests
 
         Task<ShutdownReport> shutdown = executor.ShutdownAsync(stop.Token);
         step.SetResult();
-        await stepped.Task.Within("the handler's step during the drain, which has no deadline but the token");
+        (await stepped.Task.Within("the handler's step during the drain, which has no deadline but the token"))
+            .Should().BeTrue("the executor was still draining: the step ran on its core");
         shutdown.IsCompleted.Should().BeFalse();
         stop.Cancel();
         ShutdownReport report = await shutdown.Within("the shutdown, once the token is cancelled");
