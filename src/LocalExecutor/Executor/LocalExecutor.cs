@@ -15,7 +15,9 @@ namespace ThreadPerCore;
 /// </summary>
 /// <remarks>
 /// The executor starts in the constructor: when it returns, the thread runs, is pinned, and accepts work.
-/// <see cref="DisposeAsync"/> stops it and joins the thread.
+/// <see cref="ShutdownAsync(TimeSpan)"/> stops it gracefully (the work in flight finishes until a deadline, then what is
+/// left is cancelled) and joins the thread; <see cref="DisposeAsync"/> does the same with
+/// <see cref="LocalExecutorOptions.DrainTimeout"/>.
 /// </remarks>
 [DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks")]
 public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
