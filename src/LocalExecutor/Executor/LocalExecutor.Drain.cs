@@ -53,7 +53,8 @@ public sealed partial class LocalExecutor
     /// <summary>
     /// Shuts the executor down gracefully, like <see cref="ShutdownAsync(TimeSpan)"/>, with the drain ending when
     /// <paramref name="cancellationToken"/> is cancelled (the shape of <c>IHostedService.StopAsync</c>): the work in
-    /// flight gets until then, and what is left is cancelled. An already cancelled token cancels at once.
+    /// flight gets until then, and what is left is cancelled. An already cancelled token cancels at once; a token that
+    /// cannot be cancelled (<see cref="CancellationToken.None"/>) lets the drain last until the work in flight ends.
     /// </summary>
     /// <param name="cancellationToken">Ends the drain.</param>
     /// <returns>What the shutdown did.</returns>
