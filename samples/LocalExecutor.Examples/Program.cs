@@ -20,6 +20,7 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["stats"] = StatsExample.RunAsync,
     ["metrics"] = MetricsExample.RunAsync,
     ["sockets"] = SocketsExample.RunAsync,
+    ["shutdown"] = ShutdownExample.RunAsync,
 };
 
 IEnumerable<string> chosen = args.Length > 0 ? args : examples.Keys;

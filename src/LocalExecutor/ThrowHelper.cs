@@ -8,7 +8,9 @@ internal static class ThrowHelper
 {
     [DoesNotReturn]
     public static void ThrowDisposed(LocalExecutor executor) =>
-        throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' has shut down and accepts no new work.");
+        throw new ObjectDisposedException(executor.Name, executor.IsShutDown
+            ? $"The executor '{executor.Name}' has shut down and accepts no new work."
+            : $"The executor '{executor.Name}' is shutting down: it finishes the work in flight and accepts no new work from other threads.");
 
     [DoesNotReturn]
     public static void ThrowWrongThread(LocalExecutor executor) =>

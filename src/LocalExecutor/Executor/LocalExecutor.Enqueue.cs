@@ -56,6 +56,17 @@ public sealed partial class LocalExecutor
     {
         if (admission == ShutdownGate.Admission.Refused)
         {
+            // New work is refused while the executor drains, unless it comes from the thread of another executor that is
+            // draining too: a shard of a pool finishing a request here is work in flight, not new work. Admitted as a wake
+            // would be, while the gate is open; refused once it closed, so it is never handled late.
+            if (t_current is { IsStopping: true } caller && caller != this && _gate.Enter(refuseWhenStopping: false) == ShutdownGate.Admission.Admitted)
+            {
+                _inbox.Enqueue(item);
+                _gate.Exit();
+                _parker.Unpark();
+                return;
+            }
+
             ThrowHelper.ThrowDisposed(this);
         }
 
@@ -64,19 +75,29 @@ public sealed partial class LocalExecutor
 
     /// <summary>
     /// Work that arrives after the executor closed its gate, handled on the arriving thread (or, for what the owner found
-    /// in its inbox and queues at the very end, on the owner thread once it has left the executor). A stopped executor
-    /// polls nothing: a wake or cancel ends its task cancelled, which is a no-op for the tasks shutdown already ended and
-    /// ends the ones it never saw (a first wake, a sleep's or timeout's wake). A request to arm a timer gets the shutdown
-    /// treatment of an armed timer (its sleep or timeout ends cancelled); other control requests find nothing left to
-    /// change. No owner code runs here: whatever only the owner touches stays untouched. Callbacks
-    /// and continuations run on the thread pool, so the code awaiting on this executor finishes (its <c>finally</c> blocks
-    /// run, its task completes) instead of hanging; <see cref="LateWorkItems"/> counts them all. A blocked <c>Send</c>
-    /// gets <see cref="ObjectDisposedException"/>.
+    /// in its inbox and queues at the very end, on the owner thread once it has left the executor). Every item is counted
+    /// (<see cref="LateWorkItems"/>) and raised by <see cref="LateWork"/>. A stopped executor polls nothing: a wake or
+    /// cancel ends its task cancelled, which is a no-op for the tasks shutdown already ended and ends the ones it never
+    /// saw (a first wake, a sleep's or timeout's wake). A request to arm a timer gets the shutdown treatment of an armed
+    /// timer (its sleep or timeout ends cancelled); other control requests find nothing left to change. No owner code
+    /// runs here: whatever only the owner touches stays untouched. Callbacks, continuations and scheduled tasks are code
+    /// of this core: <see cref="LocalExecutorOptions.LateWorkPolicy"/> runs them on the thread pool (so the code awaiting
+    /// on this executor finishes instead of hanging) or rejects them loudly. A blocked <c>Send</c> gets
+    /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     private void HandleLate(in WorkItem item)
     {
         Interlocked.Increment(ref _lateItems);
         Diagnostics.ExecutorMetrics.LateWork(this);
+        bool runs = LateWorkEventArgs.RunsCode(in item);
+        bool rejected = runs && _options.LateWorkPolicy == LateWorkPolicy.Reject;
+        RaiseLateWork(in item, runs && !rejected);
+        if (rejected)
+        {
+            ReportUnhandled(LateWorkEventArgs.CreateRejection(this, in item), UnhandledExceptionOrigin.LateWork);
+            return;
+        }
+
         switch (item.Kind)
         {
             case WorkKind.Wake:
@@ -99,34 +120,74 @@ public sealed partial class LocalExecutor
                 request.Abandon(Name);
                 break;
             default:
-                ThreadPool.UnsafeQueueUserWorkItem(static state => RunLate(state), item, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(static state => state.Executor.RunLate(state.Item), (Executor: this, Item: item), preferLocal: false);
                 break;
         }
     }
 
-    private static void RunLate(WorkItem item)
+    /// <summary>Raises <see cref="LateWork"/> on the arriving thread; a handler's exception is reported, not thrown into
+    /// the thread that completed some task.</summary>
+    private void RaiseLateWork(in WorkItem item, bool runsOnThreadPool)
+    {
+        EventHandler<LateWorkEventArgs>? handlers = LateWork;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handlers(this, new LateWorkEventArgs(this, in item, runsOnThreadPool));
+        }
+        catch (Exception exception)
+        {
+            ReportUnhandled(exception, UnhandledExceptionOrigin.LateWork);
+        }
+    }
+
+    /// <summary>Runs a late callback or continuation on a thread-pool thread. What it throws is reported as unhandled
+    /// (an <c>async void</c> method's exception arrives this way): a late exception must not crash the process.</summary>
+    private void RunLate(WorkItem item)
     {
         if (item.Context is not null)
         {
             ExecutionContext.Restore(item.Context);
         }
 
-        switch (item.Kind)
+        try
         {
-            case WorkKind.PostCallback:
-                ((SendOrPostCallback)item.Target)(item.State);
-                break;
-            case WorkKind.Action:
-                ((Action)item.Target)();
-                break;
-            case WorkKind.StateAction:
-                ((Action<object?>)item.Target)(item.State);
-                break;
+            switch (item.Kind)
+            {
+                case WorkKind.PostCallback:
+                    ((SendOrPostCallback)item.Target)(item.State);
+                    break;
+                case WorkKind.Action:
+                    ((Action)item.Target)();
+                    break;
+                case WorkKind.StateAction:
+                    ((Action<object?>)item.Target)(item.State);
+                    break;
+            }
+        }
+        catch (Exception exception)
+        {
+            ReportUnhandled(exception, UnhandledExceptionOrigin.LateWork);
         }
     }
 
-    /// <summary>How many work items arrived after shutdown: callbacks and continuations run on the thread pool, wakes and
-    /// cancels that ended (or found already ended) a task cancelled, requests that found the executor stopped.</summary>
+    /// <summary>
+    /// Raised for every work item that arrives after the executor stopped (counted by <see cref="LateWorkItems"/>): the
+    /// continuation of an await whose task completed after the stop, a callback or task queued before it that shutdown did
+    /// not run, a wake of a task it had ended, a timer request. Code of this core among them (see
+    /// <see cref="LateWorkEventArgs.Kind"/>) is then run on the thread pool or rejected, as
+    /// <see cref="LocalExecutorOptions.LateWorkPolicy"/> says. Raised on the thread where the work arrived, before it is
+    /// handled; a handler that throws is reported through <see cref="UnhandledException"/>.
+    /// </summary>
+    public event EventHandler<LateWorkEventArgs>? LateWork;
+
+    /// <summary>How many work items arrived after shutdown: callbacks and continuations run on the thread pool (or
+    /// rejected, see <see cref="LocalExecutorOptions.LateWorkPolicy"/>), wakes and cancels that ended (or found already
+    /// ended) a task cancelled, requests that found the executor stopped. Each is raised by <see cref="LateWork"/>.</summary>
     public long LateWorkItems => Interlocked.Read(ref _lateItems);
 
     /// <summary>The executor stops accepting new work: spawns, <c>QueueTask</c> and <c>Send</c> from other threads throw.</summary>

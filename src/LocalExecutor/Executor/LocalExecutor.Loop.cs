@@ -51,7 +51,7 @@ public sealed partial class LocalExecutor
     private void RunLoop()
     {
         CaptureLoopRawContext();
-        while (!_gate.IsStopRequested)
+        while (!_gate.IsStopRequested || ContinueDraining()) // stopping: the loop runs on while the drain lasts
         {
             // Reset before draining: a producer publishes its item before it raises the flag, so a raise that this
             // reset erases belongs to an item the drain below will see.
@@ -451,7 +451,8 @@ public sealed partial class LocalExecutor
 
     private Func<bool>? _hasForeignWork;
 
-    private bool HasForeignWork() => !_inbox.IsEmpty || _gate.IsStopRequested;
+    // A stop that the loop has not seen yet, or a drain deadline brought closer, is foreign work too: the loop must look.
+    private bool HasForeignWork() => !_inbox.IsEmpty || (_gate.IsStopRequested && _drain.NeedsLoopTurn);
 
     private bool SpinForWork()
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -20,39 +21,43 @@ public sealed partial class LocalExecutor
     private int _resourcesReleased;
 
     /// <summary>
-    /// Stops the executor and waits for its thread to exit, at most <see cref="LocalExecutorOptions.ShutdownTimeout"/>.
-    /// Calling it again, or concurrently, is harmless.
+    /// Shuts the executor down with the drain deadline <see cref="LocalExecutorOptions.DrainTimeout"/> (default 5 s): see
+    /// <see cref="ShutdownAsync(TimeSpan)"/>. Completes when the thread has exited. Calling it again, or concurrently, is
+    /// harmless.
     /// </summary>
     /// <remarks>
     /// <para>From the moment it is called, new work from other threads is refused with
-    /// <see cref="ObjectDisposedException"/> (spawns, <c>QueueTask</c>, <c>Send</c>). The executor then cancels its raw
-    /// tasks (<see cref="LocalTask"/>s, queued or suspended: their awaiters see cancellation) in every task queue,
-    /// cancels its sleeps and timeouts and drops its timers, runs the callbacks and <see cref="Task"/>s already queued
-    /// in every task queue, and exits. Every task ever created on it ends: one that it never saw (a spawn racing the
-    /// stop, a sleep armed as it stops) ends cancelled as soon as its first wake or timer request arrives.</para>
-    /// <para>A continuation that arrives later (an await that completes after the stop) is late work: it runs on the
-    /// thread pool, so the awaiting method finishes instead of hanging, and <see cref="LateWorkItems"/> counts it.</para>
-    /// <para>Called on the executor's own thread it only requests the stop; the returned task completes when the
-    /// thread exits.</para>
+    /// <see cref="ObjectDisposedException"/> (spawns, <c>QueueTask</c>, <c>Send</c>). The work in flight runs on until it
+    /// ends or the drain deadline passes; then the executor cancels its raw tasks (<see cref="LocalTask"/>s, queued or
+    /// suspended: their awaiters see cancellation) in every task queue, cancels its sleeps and timeouts and drops its
+    /// timers, closes its sockets, runs the callbacks and <see cref="Task"/>s already queued in every task queue, and
+    /// exits. Every task ever created on it ends: one that it never saw (a spawn racing the stop, a sleep armed as it
+    /// stops) ends cancelled as soon as its first wake or timer request arrives.</para>
+    /// <para>A continuation that arrives later (an await that completes after the stop) is late work: it is counted
+    /// (<see cref="LateWorkItems"/>), raised by <see cref="LateWork"/> and handled as
+    /// <see cref="LocalExecutorOptions.LateWorkPolicy"/> says (by default it runs on the thread pool, so the awaiting
+    /// method finishes instead of hanging).</para>
+    /// <para>Called on the executor's own thread it only requests the stop.</para>
     /// </remarks>
-    /// <exception cref="ShutdownTimeoutException">The thread did not exit within the shutdown timeout: it is blocked in,
-    /// or busy with, a work item that does not return (the message says what it is doing). The stop stays requested; the
-    /// executor finishes stopping when its thread returns to the loop, and disposing again waits again.</exception>
+    /// <exception cref="ShutdownTimeoutException">The thread did not exit within the shutdown timeout after the drain
+    /// deadline: it is blocked in, or busy with, a work item that does not return (the message says what it is doing). The
+    /// stop stays requested; the executor finishes stopping when its thread returns to the loop, and disposing again waits
+    /// again.</exception>
     /// <exception cref="InvalidOperationException">Called on the thread of another executor that this executor's thread
     /// is blocked on (a <c>Send</c> into it): waiting would deadlock both.</exception>
     public ValueTask DisposeAsync()
     {
-        RequestStop();
-        return IsOnOwnThread ? default : new ValueTask(WaitForExitAsync());
+        RequestStopWithDrain();
+        return IsOnOwnThread ? default : new ValueTask(WaitForShutdownAsync(CancellationToken.None));
     }
 
-    /// <summary>Stops the executor and blocks until its thread exited, at most
-    /// <see cref="LocalExecutorOptions.ShutdownTimeout"/> (see <see cref="DisposeAsync"/>).</summary>
+    /// <summary>Shuts the executor down (see <see cref="DisposeAsync"/>) and blocks until its thread exited, at most the
+    /// drain deadline plus <see cref="LocalExecutorOptions.ShutdownTimeout"/>.</summary>
     /// <exception cref="ShutdownTimeoutException">The thread did not exit in time; see <see cref="DisposeAsync"/>.</exception>
     /// <exception cref="InvalidOperationException">Waiting would deadlock; see <see cref="DisposeAsync"/>.</exception>
     public void Dispose()
     {
-        RequestStop();
+        RequestStopWithDrain();
         if (IsOnOwnThread)
         {
             return;
@@ -60,9 +65,10 @@ public sealed partial class LocalExecutor
 
         using (EnterBlockingCall(this, BlockingCall.Dispose))
         {
-            if (!_thread.Join(_shutdownTimeout))
+            TimeSpan bound = ExitWaitBound();
+            if (!_thread.Join(bound))
             {
-                throw CreateShutdownTimeout();
+                throw CreateShutdownTimeout(bound);
             }
         }
 
@@ -79,27 +85,7 @@ public sealed partial class LocalExecutor
     /// <summary>True once the executor closed its gate: it has ended its work, and its thread owns no task any more.</summary>
     internal bool IsShutDown => _gate.IsClosed;
 
-    private async Task WaitForExitAsync()
-    {
-        try
-        {
-            // Not a blocking call: awaiting here blocks no executor thread, so it takes no part in deadlock detection.
-            await _completion.Task.WaitAsync(_shutdownTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException) when (!_completion.Task.IsCompleted)
-        {
-            throw CreateShutdownTimeout();
-        }
-        catch (Exception)
-        {
-            // The executor's failure is reported by Completion; disposing it succeeds.
-        }
-
-        _thread.Join(); // the thread completes Completion as its last act: this returns at once
-        ReleaseThreadResources();
-    }
-
-    private ShutdownTimeoutException CreateShutdownTimeout()
+    private ShutdownTimeoutException CreateShutdownTimeout(TimeSpan waited)
     {
         // Nobody may dispose again: release the parker's resources once the thread is gone anyway. Not before: until the
         // thread exits it may still park.
@@ -114,7 +100,7 @@ public sealed partial class LocalExecutor
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        return new ShutdownTimeoutException(Name, _shutdownTimeout, DescribeThreadActivity());
+        return new ShutdownTimeoutException(Name, waited, DescribeThreadActivity());
     }
 
     /// <summary>Disposes the parker once the thread has exited; once, whoever gets there first.</summary>
@@ -123,15 +109,6 @@ public sealed partial class LocalExecutor
         if (Interlocked.Exchange(ref _resourcesReleased, 1) == 0)
         {
             _parker.Dispose();
-        }
-    }
-
-    /// <summary>Asks the loop to stop; it finishes the item it runs and then shuts down.</summary>
-    internal void RequestStop()
-    {
-        if (_gate.RequestStop())
-        {
-            _parker.Unpark();
         }
     }
 
@@ -159,13 +136,14 @@ public sealed partial class LocalExecutor
 
     private void ShutdownOnOwner()
     {
-        // Stopping: foreign spawns are refused now, but wakes, cancels, continuations and timer requests still arrive
-        // through the inbox, and the owner applies them while it ends its work.
-        _shutdownPhase = "running the work that was queued before the stop (user code that does not return)";
+        // The drain is over (the work in flight ended, or the deadline passed): what is left ends now. Foreign spawns are
+        // refused, but wakes, cancels, continuations and timer requests still arrive through the inbox, and the owner
+        // applies them while it ends its work.
+        _shutdownPhase = "cancelling the work left after the drain, running the callbacks queued (user code that does not return)";
         CancelTimers(); // sleeps and timeouts end cancelled, callbacks of repeating timers are dropped
 
-        // Sockets and listeners close; their pending operations fail, and the continuations waiting for them run in
-        // the passes below.
+        // Sockets and listeners close, after the drain (the reactor served them while it lasted); their pending operations
+        // fail, and the continuations waiting for them run in the passes below.
         _reactor?.CloseAll();
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
@@ -193,6 +171,7 @@ public sealed partial class LocalExecutor
 
         while (_inbox.TryDequeue(out WorkItem item))
         {
+            CountIfCancelledLate(in item);
             HandleLate(in item);
         }
 
@@ -200,12 +179,24 @@ public sealed partial class LocalExecutor
         {
             while (queue.Items.TryDequeue(out WorkItem item))
             {
+                CountIfCancelledLate(in item);
                 HandleLate(new WorkItem(item.Kind, item.Target, item.State, item.Context, queue));
             }
         }
 
         CancelLiveTasks();
         CancelTimers(); // timers armed by the work that ran while stopping
+        ReportUnobservedFaultsAtShutdown();
+        _shutdownReport = _drain.CreateReport(Name, Math.Max(0, Volatile.Read(ref _outstandingOperations)));
+    }
+
+    /// <summary>Counts, for the report, a task that the late path is about to cancel (the owner's last items).</summary>
+    private void CountIfCancelledLate(in WorkItem item)
+    {
+        if (item.Kind is WorkKind.Poll or WorkKind.Wake && !Unsafe.As<LocalTask>(item.Target).IsCompleted)
+        {
+            _drain.CountCancelled(Unsafe.As<LocalTask>(item.Target));
+        }
     }
 
     /// <summary>Ends the armed timers: sleeps and timeouts cancelled, repeating timers dropped.</summary>
@@ -221,6 +212,7 @@ public sealed partial class LocalExecutor
     {
         while (LiveTasks.TakeFirst() is LocalTask task)
         {
+            _drain.CountCancelled(task);
             task.CancelAtShutdown();
         }
     }
@@ -244,7 +236,13 @@ public sealed partial class LocalExecutor
             {
                 if (item.Kind == WorkKind.Poll)
                 {
-                    ((LocalTask)item.Target).CancelLocal(); // raw tasks end by cancellation, never another poll
+                    var task = (LocalTask)item.Target;
+                    if ((task._state & TaskState.Finished) == 0)
+                    {
+                        _drain.CountCancelled(task);
+                    }
+
+                    task.CancelLocal(); // raw tasks end by cancellation, never another poll
                 }
                 else
                 {
@@ -258,31 +256,74 @@ public sealed partial class LocalExecutor
         return ranAny;
     }
 
-    internal void ReportUnhandled(Exception exception)
+    /// <summary>Reports an exception that nothing awaits: to the <see cref="UnhandledException"/> handlers, else to the
+    /// default sink (standard error and <see cref="System.Diagnostics.Trace"/>); then the policy applies. On the executor
+    /// thread, except for late work and for failures found after the executor stopped or by the finalizer.</summary>
+    internal void ReportUnhandled(Exception exception, UnhandledExceptionOrigin origin = UnhandledExceptionOrigin.Work)
     {
+        EventHandler<UnhandledExecutorExceptionEventArgs>? handlers = UnhandledException;
         try
         {
-            UnhandledException?.Invoke(this, new UnhandledExecutorExceptionEventArgs(this, exception));
+            if (handlers is null)
+            {
+                DefaultExceptionSink.Write(this, exception, origin);
+            }
+            else
+            {
+                handlers(this, new UnhandledExecutorExceptionEventArgs(this, exception, origin));
+            }
         }
         catch (Exception handlerFailure)
         {
             // A handler that throws cannot be trusted to have dealt with anything: stop rather than go on blindly.
-            _stopException ??= new AggregateException(exception, handlerFailure);
+            Interlocked.CompareExchange(ref _stopException, new AggregateException(exception, handlerFailure), null);
             RequestStop();
             return;
         }
 
         if (_options.UnhandledExceptionPolicy == UnhandledExceptionPolicy.StopExecutor)
         {
-            _stopException ??= exception;
+            Interlocked.CompareExchange(ref _stopException, exception, null);
             RequestStop();
         }
     }
 
+    /// <summary>Reports, as the executor ends, the failures of tasks that faulted while nothing awaited them and that
+    /// nothing observed since: deterministic at the latest here, and never twice (see <see cref="UnobservedFault"/>).</summary>
+    private void ReportUnobservedFaultsAtShutdown()
+    {
+        if (_unobservedFaults is null)
+        {
+            return;
+        }
+
+        foreach (UnobservedFault fault in _unobservedFaults.TakeAll())
+        {
+            fault.Report();
+        }
+    }
+
+    private UnobservedFaultList? _unobservedFaults;
+
+    /// <summary>The failures waiting to be observed (created on the first).</summary>
+    internal UnobservedFaultList UnobservedFaults
+    {
+        get
+        {
+            UnobservedFaultList? list = Volatile.Read(ref _unobservedFaults);
+            return list ?? Interlocked.CompareExchange(ref _unobservedFaults, new UnobservedFaultList(), null) ?? _unobservedFaults!;
+        }
+    }
+
     /// <summary>
-    /// Raised on the executor thread for an exception that nothing awaits: thrown by a posted callback, an
-    /// <c>async void</c> method, or <see cref="Post(Action)"/> work. Then <see cref="LocalExecutorOptions.UnhandledExceptionPolicy"/>
-    /// decides whether the executor goes on. A handler that throws stops the executor.
+    /// Raised for an exception that nothing awaits: thrown by a posted callback (<see cref="Post(Action)"/>,
+    /// <c>SynchronizationContext.Post</c>), a timer callback or an <c>async void</c> method, or the failure of a
+    /// <see cref="LocalTask"/> that nothing awaits (see <see cref="LocalTask.Detach"/>); <see cref="UnhandledExecutorExceptionEventArgs.Origin"/>
+    /// says which. Raised on the executor thread, except for late work (raised where it arrived) and for task failures
+    /// found unobserved by the garbage collector (the finalizer thread) or after the executor's thread ended its work.
+    /// With no handler attached, the exception is written to standard error and to <see cref="System.Diagnostics.Trace"/>,
+    /// never dropped. Then <see cref="LocalExecutorOptions.UnhandledExceptionPolicy"/> decides whether the executor goes
+    /// on. A handler that throws stops the executor.
     /// </summary>
     public event EventHandler<UnhandledExecutorExceptionEventArgs>? UnhandledException;
 }

@@ -15,7 +15,9 @@ namespace ThreadPerCore;
 /// </summary>
 /// <remarks>
 /// The executor starts in the constructor: when it returns, the thread runs, is pinned, and accepts work.
-/// <see cref="DisposeAsync"/> stops it and joins the thread.
+/// <see cref="ShutdownAsync(TimeSpan)"/> stops it gracefully (the work in flight finishes until a deadline, then what is
+/// left is cancelled) and joins the thread; <see cref="DisposeAsync"/> does the same with
+/// <see cref="LocalExecutorOptions.DrainTimeout"/>.
 /// </remarks>
 [DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks")]
 public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
@@ -45,7 +47,8 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it): a negative
     /// <see cref="LocalExecutorOptions.SpinBeforePark"/> or <see cref="LocalExecutorOptions.StackSize"/>, a
     /// <see cref="LocalExecutorOptions.PreemptTimeSlice"/> under 1 ms, a <see cref="LocalExecutorOptions.ShutdownTimeout"/>
-    /// that is neither positive nor infinite.</exception>
+    /// that is neither positive nor infinite, a negative <see cref="LocalExecutorOptions.DrainTimeout"/> (other than infinite),
+    /// an undefined <see cref="LocalExecutorOptions.LateWorkPolicy"/>.</exception>
     /// <exception cref="InvalidOperationException">The operating system refused to pin the thread.</exception>
     public LocalExecutor(LocalExecutorOptions? options = null)
     {
@@ -55,6 +58,8 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PreemptTimeSlice, TimeSpan.FromMilliseconds(1), "options.PreemptTimeSlice");
         ArgumentOutOfRangeException.ThrowIfNegative(_options.StackSize, "options.StackSize");
         _shutdownTimeout = ValidateShutdownTimeout(_options.ShutdownTimeout);
+        _drainTimeout = ValidateDrainTime(_options.DrainTimeout, "options.DrainTimeout");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)_options.LateWorkPolicy, (uint)LateWorkPolicy.Reject, "options.LateWorkPolicy");
 
         // Times that do not fit in clock ticks saturate to "never" instead of overflowing deadlines into the past.
         _options.SpinBeforePark = Deadlines.Saturate(_options.SpinBeforePark);
@@ -64,6 +69,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         Name = _options.Name ?? $"LocalExecutor-{Id}";
         Placement = ResolvePlacement(_options.Placement);
         _defaultQueue = new TaskQueue(this, 0, "default") { IsRegistered = true };
+        _drain = new ShutdownDrain(this);
 
         // The reactor is created before the thread starts: the parker sleeps on it from the first park on.
         string? reason = "disabled by LocalExecutorOptions.EnableReactor";
@@ -227,6 +233,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
         Exception? failure = carrier.Exception?.InnerException ?? _stopException;
         Diagnostics.ExecutorMetrics.Unregister(this);
+        _shutdownReport ??= _drain.CreateReport(Name, 0); // the loop itself failed before its shutdown
         PreemptClock.Unregister(this);
         t_current = null;
         System.Threading.SynchronizationContext.SetSynchronizationContext(null);

@@ -28,7 +28,8 @@ public sealed class LocalExecutorOptions
     /// </summary>
     public TimeSpan PreemptTimeSlice { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>What an exception thrown by posted work or an <c>async void</c> method does. Default: report and go on.</summary>
+    /// <summary>What an exception that nothing awaits (posted work, a timer callback, an <c>async void</c> method, a
+    /// detached or unobserved faulted task) does after it was reported. Default: report and go on.</summary>
     public UnhandledExceptionPolicy UnhandledExceptionPolicy { get; set; } = UnhandledExceptionPolicy.Continue;
 
     /// <summary>
@@ -40,14 +41,36 @@ public sealed class LocalExecutorOptions
     public bool EnableReactor { get; set; } = true;
 
     /// <summary>
-    /// How long <see cref="LocalExecutor.Dispose"/> and <see cref="LocalExecutor.DisposeAsync"/> wait for the executor's
-    /// thread to finish its work and exit before they throw <see cref="ShutdownTimeoutException"/>, which says what the
-    /// thread is doing. Default 30 s (as <c>HostOptions.ShutdownTimeout</c>): an executor whose thread is blocked in a work
-    /// item that never returns (a deadlock, an endless loop) makes disposing fail loudly instead of hanging. A shutdown
-    /// that finishes its work returns at once, whatever this is. <see cref="Timeout.InfiniteTimeSpan"/> waits forever;
-    /// times beyond <see cref="int.MaxValue"/> milliseconds do too.
+    /// How long <see cref="LocalExecutor.Dispose"/> and <see cref="LocalExecutor.DisposeAsync"/> let the work in flight
+    /// finish before they cancel what is left: the drain deadline of
+    /// <see cref="LocalExecutor.ShutdownAsync(TimeSpan)"/> that disposing uses. Default 5 s (Kestrel's and the Generic
+    /// Host's order of magnitude for a graceful stop, short enough for a console app that is asked to quit). Zero cancels
+    /// at once, as the executor did before it drained; <see cref="Timeout.InfiniteTimeSpan"/> waits until the work ends.
+    /// A drain that runs out of work ends at once, whatever this is.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
+
+    /// <summary>The default <see cref="DrainTimeout"/>: 5 s.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long disposing or <see cref="LocalExecutor.ShutdownAsync(TimeSpan)"/> waits, past the drain deadline, for the
+    /// executor's thread to come back to its loop, cancel what is left and exit, before it throws
+    /// <see cref="ShutdownTimeoutException"/>, which says what the thread is doing. Default 30 s (as
+    /// <c>HostOptions.ShutdownTimeout</c>): an executor whose thread is blocked in a work item that never returns (a
+    /// deadlock, an endless loop) makes disposing fail loudly instead of hanging. So a shutdown waits at most
+    /// <see cref="DrainTimeout"/> plus this; one that finishes its work returns at once.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits forever; times beyond <see cref="int.MaxValue"/> milliseconds do too.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// What happens to code of this executor that arrives after it stopped (a continuation whose task completed after
+    /// the shutdown, a callback queued before the stop that shutdown did not run): see <see cref="ThreadPerCore.LateWorkPolicy"/>.
+    /// Either way it is counted (<see cref="LocalExecutor.LateWorkItems"/>) and raised by <see cref="LocalExecutor.LateWork"/>.
+    /// Default <see cref="LateWorkPolicy.RunOnThreadPool"/>.
+    /// </summary>
+    public LateWorkPolicy LateWorkPolicy { get; set; } = LateWorkPolicy.RunOnThreadPool;
 
     /// <summary>
     /// The executor thread's stack size in bytes; zero for the runtime's default for new threads (8 MiB on Linux with

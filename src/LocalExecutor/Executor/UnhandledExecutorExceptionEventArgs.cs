@@ -2,13 +2,14 @@ using System;
 
 namespace ThreadPerCore;
 
-/// <summary>An exception that nothing awaits, raised on the executor thread by <see cref="LocalExecutor.UnhandledException"/>.</summary>
+/// <summary>An exception that nothing awaits, raised by <see cref="LocalExecutor.UnhandledException"/>.</summary>
 public sealed class UnhandledExecutorExceptionEventArgs : EventArgs
 {
-    internal UnhandledExecutorExceptionEventArgs(LocalExecutor executor, Exception exception)
+    internal UnhandledExecutorExceptionEventArgs(LocalExecutor executor, Exception exception, UnhandledExceptionOrigin origin)
     {
         Executor = executor;
         Exception = exception;
+        Origin = origin;
     }
 
     /// <summary>The executor whose work threw.</summary>
@@ -16,4 +17,7 @@ public sealed class UnhandledExecutorExceptionEventArgs : EventArgs
 
     /// <summary>The exception.</summary>
     public Exception Exception { get; }
+
+    /// <summary>Where it came from: work on the executor, a task nothing awaits, or late work.</summary>
+    public UnhandledExceptionOrigin Origin { get; }
 }

@@ -17,6 +17,7 @@ internal abstract class Reactor : ParkSignal
     private long _events;
     private int _sourceCount;
     private bool _closed;
+    private bool _listenersClosed;
     private CoreMemoryPool? _memoryPool;
 
     protected Reactor(LocalExecutor executor)
@@ -56,7 +57,7 @@ internal abstract class Reactor : ParkSignal
     public void Register(ReactorSource source)
     {
         Executor.VerifyAccess();
-        if (_closed)
+        if (_closed || (_listenersClosed && source is ReactorListener))
         {
             throw new ObjectDisposedException(Executor.Name, $"The executor '{Executor.Name}' is stopping; it opens no new socket.");
         }
@@ -103,6 +104,27 @@ internal abstract class Reactor : ParkSignal
     /// drains it; at worst one later park returns early and parks again. Nothing to absorb now.</summary>
     public sealed override void AbsorbLateRelease()
     {
+    }
+
+    /// <summary>The executor begins to drain: listeners close (their pending accepts fail), so no new connection arrives,
+    /// and no listener registers any more; connections stay open for the work in flight (owner thread).</summary>
+    public void CloseListeners()
+    {
+        _listenersClosed = true;
+        foreach (ReactorSource source in SnapshotSources())
+        {
+            if (source is ReactorListener)
+            {
+                try
+                {
+                    source.OnExecutorStopped();
+                }
+                catch (Exception exception)
+                {
+                    Executor.ReportUnhandled(exception);
+                }
+            }
+        }
     }
 
     /// <summary>The executor stops: every source fails its pending operations and closes (owner thread).</summary>

@@ -83,6 +83,8 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
                 EnableReactor = settings.EnableReactor,
                 ShutdownTimeout = settings.ShutdownTimeout,
                 StackSize = settings.StackSize,
+                DrainTimeout = settings.DrainTimeout,
+                LateWorkPolicy = settings.LateWorkPolicy,
             };
 
             try
@@ -169,8 +171,58 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
     public LocalExecutor ExecutorFor<TKey>(TKey key, Func<TKey, int> hash) => _executors[ShardFor(key, hash)];
 
     /// <summary>
-    /// Stops every executor (see <see cref="LocalExecutor.DisposeAsync"/>) and waits until all their threads exited.
-    /// Calling it again is harmless.
+    /// Shuts every executor down gracefully, all at once (see <see cref="LocalExecutor.ShutdownAsync(TimeSpan)"/>): new
+    /// work from outside the pool is refused at once, the work in flight on every shard (and what shards ask of each
+    /// other while they drain) runs until <paramref name="deadline"/>, then what is left is cancelled.
+    /// </summary>
+    /// <param name="deadline">How long the work in flight may take; <see cref="TimeSpan.Zero"/> cancels at once,
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits until it ends.</param>
+    /// <returns>The pool's report: the sums over the shards, and each shard's report in <see cref="ShutdownReport.Shards"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is negative (other than infinite).</exception>
+    /// <exception cref="ShutdownTimeoutException">A shard's thread did not exit in time (see
+    /// <see cref="LocalExecutor.ShutdownAsync(TimeSpan)"/>); the others were still waited for.</exception>
+    public Task<ShutdownReport> ShutdownAsync(TimeSpan deadline)
+    {
+        if (deadline != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        }
+
+        return ShutdownAllAsync(executor => executor.ShutdownAsync(deadline));
+    }
+
+    /// <summary>
+    /// Shuts every executor down gracefully, all at once, the drain ending when <paramref name="cancellationToken"/> is
+    /// cancelled (the shape of <c>IHostedService.StopAsync</c>); see <see cref="ShutdownAsync(TimeSpan)"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the drain of every shard.</param>
+    /// <returns>The pool's report.</returns>
+    /// <exception cref="ShutdownTimeoutException">A shard's thread did not exit in time after the token was cancelled.</exception>
+    public Task<ShutdownReport> ShutdownAsync(CancellationToken cancellationToken) =>
+        ShutdownAllAsync(executor => executor.ShutdownAsync(cancellationToken));
+
+    private async Task<ShutdownReport> ShutdownAllAsync(Func<LocalExecutor, Task<ShutdownReport>> shutdown)
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        RestoreDefault();
+
+        // Every shard's stop is requested before any is waited for: they drain side by side, as a group, so that a shard
+        // finishing a request on another finds it draining too, not stopped.
+        JoinDrainGroup();
+        var stopping = new Task<ShutdownReport>[_executors.Length];
+        for (int i = 0; i < _executors.Length; i++)
+        {
+            stopping[i] = shutdown(_executors[i]);
+        }
+
+        ShutdownReport[] reports = await Task.WhenAll(stopping).ConfigureAwait(false);
+        return ShutdownReport.Combine($"pool of {reports.Length} executors", reports);
+    }
+
+    /// <summary>
+    /// Shuts every executor down with its drain deadline (<see cref="LocalExecutorPoolOptions.DrainTimeout"/>), all at
+    /// once, and waits until all their threads exited (see <see cref="LocalExecutor.DisposeAsync"/>). Calling it again is
+    /// harmless.
     /// </summary>
     /// <returns>A task that completes when every executor stopped.</returns>
     public async ValueTask DisposeAsync()
@@ -181,6 +233,7 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         }
 
         RestoreDefault();
+        JoinDrainGroup();
         var stopping = new Task[_executors.Length];
         for (int i = 0; i < _executors.Length; i++)
         {
@@ -190,7 +243,7 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         await Task.WhenAll(stopping).ConfigureAwait(false);
     }
 
-    /// <summary>Stops every executor and blocks until their threads exited.</summary>
+    /// <summary>Shuts every executor down (see <see cref="DisposeAsync"/>) and blocks until their threads exited.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -199,14 +252,37 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         }
 
         RestoreDefault();
+        JoinDrainGroup();
         foreach (LocalExecutor executor in _executors)
         {
-            executor.RequestStop();
+            executor.RequestStopWithDrain(); // all drain side by side; the waits below overlap
         }
 
         foreach (LocalExecutor executor in _executors)
         {
             executor.Dispose();
+        }
+    }
+
+    /// <summary>Makes the shards that are not stopping yet drain as one group (see <see cref="DrainGroup"/>).</summary>
+    private void JoinDrainGroup()
+    {
+        var members = new System.Collections.Generic.List<LocalExecutor>(_executors.Length);
+        foreach (LocalExecutor executor in _executors)
+        {
+            if (!executor.IsStopping)
+            {
+                members.Add(executor);
+            }
+        }
+
+        var group = new DrainGroup([.. members]);
+        foreach (LocalExecutor member in members)
+        {
+            if (!member.JoinDrainGroup(group))
+            {
+                group.Idle(); // it started stopping meanwhile: it does not take part, so it does not count as busy
+            }
         }
     }
 

@@ -33,6 +33,13 @@ public sealed class LocalExecutorPoolOptions
     /// <see cref="LocalExecutorOptions.DefaultStackSize"/>; zero for the runtime's default.</summary>
     public int StackSize { get; set; } = LocalExecutorOptions.DefaultStackSize;
 
+    /// <summary>How long disposing the pool lets each shard's work in flight finish; see
+    /// <see cref="LocalExecutorOptions.DrainTimeout"/>. Default 5 s.</summary>
+    public TimeSpan DrainTimeout { get; set; } = LocalExecutorOptions.DefaultDrainTimeout;
+
+    /// <summary>What a shard does with its code that arrives after it stopped; see <see cref="LocalExecutorOptions.LateWorkPolicy"/>.</summary>
+    public LateWorkPolicy LateWorkPolicy { get; set; } = LateWorkPolicy.RunOnThreadPool;
+
     /// <summary>
     /// When true, the started pool sets <see cref="LocalExecutor.Default"/> to shard 0, so that methods returning
     /// <see cref="LocalTask{T}"/> called from threads outside the pool run there; disposing the pool restores the

@@ -17,6 +17,9 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
         _state = TaskState.RunsOnce; // its one poll always completes it (result, exception, or cancel by itself)
     }
 
+    // A body without state travels as the state of a static wrapper: the state is then the user's delegate.
+    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _work;
+
     private protected override void Poll()
     {
         Func<TState, T> work = _work!;
@@ -29,6 +32,8 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
         }
         catch (Exception exception)
         {
+            _work = work; // kept, only on failure, to name the work if nothing observes the failure
+            _argument = argument;
             SetExceptionCore(exception);
         }
     }

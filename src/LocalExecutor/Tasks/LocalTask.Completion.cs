@@ -18,9 +18,16 @@ namespace ThreadPerCore;
 //   ContinuationList     several of the above, appended in amortized constant time
 public abstract partial class LocalTask : IWakerSource, IAbandonable
 {
+    /// <summary>The continuation of a detached task (<see cref="Detach"/>): its failure goes to the executor's
+    /// unhandled-exception path instead of an awaiter.</summary>
+    private static readonly object s_detached = new();
+
     private object? _continuation;
     private TaskQueue? _continuationQueue;
-    private ExceptionDispatchInfo? _exception;
+
+    // The failure: an ExceptionDispatchInfo, or a FaultSentinel around it while a failure that nothing awaited waits to
+    // be observed or reported (see UnobservedFault).
+    private object? _exception;
     private Outcome _outcome;
 
     private enum Outcome : byte
@@ -44,7 +51,8 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
     public bool IsCanceled => IsCompleted && _outcome == Outcome.Canceled;
 
     /// <summary>The exception of a faulted or cancelled task; null otherwise.</summary>
-    public Exception? Exception => IsCompleted ? _exception?.SourceException : null;
+    /// <remarks>Reading it observes the failure: a task whose failure was read is not reported as unobserved.</remarks>
+    public Exception? Exception => IsCompleted ? ObserveException()?.SourceException : null;
 
     /// <summary>Gets an awaiter; <c>await</c> resumes where the awaiting code was and rethrows a failure unwrapped.</summary>
     public LocalTaskAwaiter GetAwaiter() => new(this);
@@ -65,7 +73,7 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
             {
                 case Outcome.RanToCompletion: tcs.SetResult(); break;
                 case Outcome.Canceled: tcs.SetCanceled(CanceledToken(task)); break;
-                default: tcs.SetException(task._exception!.SourceException); break;
+                default: tcs.SetException(task.ObserveException()!.SourceException); break; // the Task owns it now
             }
         }, (this, source));
         return source.Task;
@@ -76,7 +84,7 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
         RegisterContinuation(new Continuation(callback, state, target: null, context: null, runInline: true));
 
     private protected static CancellationToken CanceledToken(LocalTask task) =>
-        task._exception?.SourceException is OperationCanceledException oce ? oce.CancellationToken : default;
+        task.ObserveException()?.SourceException is OperationCanceledException oce ? oce.CancellationToken : default;
 
     /// <summary>Throws the task's failure, if any. Called by awaiters once the task is complete.</summary>
     internal void ThrowIfNotSuccessful()
@@ -90,12 +98,57 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
 
     private void ThrowFailure()
     {
-        if (_exception is null)
+        ExceptionDispatchInfo? failure = ObserveException();
+        if (failure is null)
         {
             throw new InvalidOperationException("The task has not completed yet; await it instead.");
         }
 
-        _exception.Throw();
+        failure.Throw();
+    }
+
+    /// <summary>The failure, marked observed: whoever reads it now deals with it.</summary>
+    private ExceptionDispatchInfo? ObserveException()
+    {
+        object? failure = Volatile.Read(ref _exception);
+        if (failure is FaultSentinel sentinel)
+        {
+            sentinel.Fault.Observe(); // its finalizer will find it observed
+            return sentinel.Fault.Info;
+        }
+
+        return (ExceptionDispatchInfo?)failure;
+    }
+
+    /// <summary>
+    /// Declares that nothing will await this task (fire and forget): if it faults, or has faulted already, its exception
+    /// is reported at once through <see cref="LocalExecutor.UnhandledException"/> as an
+    /// <see cref="UnobservedLocalTaskException"/>, on the executor's thread when it faults there, on the calling thread
+    /// when it had faulted before (unless something observed that failure already); then
+    /// <see cref="LocalExecutorOptions.UnhandledExceptionPolicy"/> applies. A cancelled or successful task reports nothing.
+    /// Any thread; calling it again does nothing more.
+    /// </summary>
+    /// <remarks>Without it, a task that faults while nothing awaits it is reported only if it is never observed: when
+    /// it is collected, or when its executor shuts down. Awaiting a detached task still throws its exception, which has
+    /// then been reported too: detach only what nobody awaits.</remarks>
+    public void Detach()
+    {
+        if (!ContinuationSlot.TryAdd(ref _continuation, s_detached) && Volatile.Read(ref _exception) is FaultSentinel sentinel)
+        {
+            sentinel.Fault.Report(); // already faulted, and nothing observed it: report it here and now, once
+        }
+    }
+
+    /// <summary>Reports the failure of a detached task (any thread, once: the detached marker runs once).</summary>
+    private void ReportIfDetachedFaulted()
+    {
+        if (_outcome == Outcome.Faulted && ObserveException() is { } failure)
+        {
+            LocalExecutor executor = _queue.Executor;
+            executor.ReportUnhandled(
+                new UnobservedLocalTaskException(executor.Name, WorkDescription.Describe(this), failure.SourceException),
+                UnhandledExceptionOrigin.UnobservedTask);
+        }
     }
 
     /// <summary>Records the body's exception (on the owner thread, inside the poll).</summary>
@@ -123,7 +176,11 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
     private protected bool IsCompletedSuccessfullyUnpublished => _outcome == Outcome.RanToCompletion;
 
     /// <summary>The failure as the owner sees it before it is published (for <see cref="OnFinished"/>).</summary>
-    private protected Exception? ExceptionUnpublished => _exception?.SourceException;
+    private protected Exception? ExceptionUnpublished => ((ExceptionDispatchInfo?)_exception)?.SourceException;
+
+    /// <summary>False for types whose outcome is handed to another awaitable (<see cref="OnFinished"/>), which then owns
+    /// the failure: nothing awaits the raw task itself.</summary>
+    private protected virtual bool TracksUnobservedFault => true;
 
     /// <summary>Hook for types that mirror the outcome elsewhere (a <see cref="Task"/> of the method builder).</summary>
     private protected virtual void OnFinished()
@@ -134,7 +191,29 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
     private void PublishCompletion()
     {
         OnFinished();
+        FaultSentinel? unawaited = null;
+        if (_outcome == Outcome.Faulted && TracksUnobservedFault && Volatile.Read(ref _continuation) is null)
+        {
+            // Nothing awaits the failure yet. Wrapped before the completion is published, so whoever reads it after that
+            // marks it observed; if nothing ever does, it is reported when the task is collected or the executor stops.
+            var info = (ExceptionDispatchInfo)_exception!;
+            unawaited = new FaultSentinel(new UnobservedFault(_queue.Executor, info, WorkDescription.Describe(this)));
+            _exception = unawaited;
+        }
+
         object? continuations = ContinuationSlot.Complete(ref _continuation);
+        if (unawaited is not null)
+        {
+            if (continuations is null)
+            {
+                _queue.Executor.UnobservedFaults.Add(unawaited.Fault);
+            }
+            else
+            {
+                ObserveException(); // an awaiter registered in the meantime: the failure is delivered to it
+            }
+        }
+
         if (continuations is null)
         {
             return;
@@ -159,6 +238,12 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
     {
         try
         {
+            if (continuation == s_detached)
+            {
+                ReportIfDetachedFaulted();
+                return;
+            }
+
             RunContinuation(continuation, _continuationQueue);
         }
         catch (Exception exception)

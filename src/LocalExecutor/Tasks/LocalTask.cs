@@ -258,6 +258,10 @@ public abstract partial class LocalTask
         }
     }
 
+    /// <summary>What the body is, for reports (see <see cref="WorkDescription"/>): the async method's state machine type, the
+    /// spawned delegate, the running body's task; null when nothing more telling than the task's own type is left.</summary>
+    internal virtual object? DescribedBody => null;
+
     /// <summary>One step of the body. Must report failures through <see cref="SetExceptionCore"/>, not throw.</summary>
     private protected abstract void Poll();
 

@@ -20,6 +20,9 @@ internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTas
 
     public System.Threading.Tasks.Task<T> Promise => _promise.Task;
 
+    /// <summary>The promise task carries the failure to its awaiters (and to .NET's own unobserved-task reporting).</summary>
+    private protected override bool TracksUnobservedFault => false;
+
     private protected override void OnFinished()
     {
         if (IsCompletedSuccessfullyUnpublished)

@@ -27,6 +27,8 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         _getResult = getResult;
     }
 
+    internal override object? DescribedBody => (object?)_running ?? (object?)(_argument as Delegate) ?? _body;
+
     private protected override void Poll()
     {
         Task? running = _running;
@@ -43,6 +45,7 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }
@@ -66,6 +69,7 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         }
         catch (Exception exception)
         {
+            _running = running; // kept, only on failure, to name the work if nothing observes the failure
             SetExceptionCore(exception);
         }
     }

@@ -27,6 +27,8 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         _argument = argument;
     }
 
+    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
+
     private protected override void Poll()
     {
         if (!_started)
@@ -43,6 +45,7 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }
@@ -101,6 +104,8 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         _argument = argument;
     }
 
+    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
+
     private protected override void Poll()
     {
         if (!_started)
@@ -117,6 +122,7 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
             }
             catch (Exception exception)
             {
+                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
                 SetExceptionCore(exception);
                 return;
             }

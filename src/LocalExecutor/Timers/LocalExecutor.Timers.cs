@@ -144,9 +144,11 @@ public sealed partial class LocalExecutor
         }
     }
 
+    /// <summary>Other threads arm no new timer once the stop was requested; the owner still does while it drains (the work
+    /// in flight sleeps and sets timers), and shutdown cancels what is armed at the end.</summary>
     private void ThrowIfStoppedForNewWork()
     {
-        if (_gate.IsStopRequested)
+        if (_gate.IsStopRequested && !IsOwnerThread)
         {
             ThrowHelper.ThrowDisposed(this);
         }

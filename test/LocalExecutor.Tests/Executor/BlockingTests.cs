@@ -124,7 +124,7 @@ public sealed class BlockingTests
     public async Task Dispose_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_after_the_timeout()
     {
         TimeSpan timeout = TimeSpan.FromMilliseconds(200);
-        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck", ShutdownTimeout = timeout });
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck", ShutdownTimeout = timeout, DrainTimeout = TimeSpan.Zero });
         using var release = new ManualResetEventSlim();
         using var busy = new ManualResetEventSlim();
         executor.Post(() =>
@@ -154,7 +154,7 @@ public sealed class BlockingTests
     [Fact]
     public async Task DisposeAsync_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_too()
     {
-        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-async", ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-async", ShutdownTimeout = TimeSpan.FromMilliseconds(100), DrainTimeout = TimeSpan.Zero });
         using var release = new ManualResetEventSlim();
         using var busy = new ManualResetEventSlim();
         executor.Post(() =>
@@ -176,7 +176,7 @@ public sealed class BlockingTests
     public async Task The_timeout_of_an_executor_blocked_in_Send_says_which_executor_it_waits_for()
     {
         LocalExecutor target = Executors.Start("busy-target");
-        var sender = new LocalExecutor(new LocalExecutorOptions { Name = "blocked-sender", ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+        var sender = new LocalExecutor(new LocalExecutorOptions { Name = "blocked-sender", ShutdownTimeout = TimeSpan.FromMilliseconds(100), DrainTimeout = TimeSpan.Zero });
         using var release = new ManualResetEventSlim();
         using var busy = new ManualResetEventSlim();
         try

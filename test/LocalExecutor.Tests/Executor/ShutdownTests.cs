@@ -58,7 +58,7 @@ public sealed class ShutdownTests
 
         LocalTask<int> waiting = executor.Start(() => WaitForever(never.Task));
         await executor.Drain();
-        await executor.DisposeAsync();
+        await executor.ShutdownAsync(TimeSpan.Zero); // what a drain's deadline leaves is cancelled (drains: DrainTests)
 
         waiting.IsCanceled.Should().BeTrue();
         await FluentActions.Awaiting(() => waiting.Within("the cancelled task")).Should().ThrowAsync<OperationCanceledException>();
@@ -93,7 +93,7 @@ public sealed class ShutdownTests
             return value;
         });
         await executor.Drain();
-        await executor.DisposeAsync();
+        await executor.ShutdownAsync(TimeSpan.Zero);
 
         late.SetResult(3); // completes after the stop: the continuation is late work
         (await resumedOn.Task.Within("the late continuation")).Should().BeTrue();

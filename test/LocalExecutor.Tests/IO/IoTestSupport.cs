@@ -12,8 +12,10 @@ internal static class IoTestSupport
 {
     public static readonly IPEndPoint AnyLoopbackPort = new(IPAddress.Loopback, 0);
 
+    /// <summary>An executor whose disposal cancels at once: these tests stop with connections still waiting, which a
+    /// drain would serve until its deadline (the drain itself: <c>DrainTests</c>).</summary>
     public static LocalExecutor StartExecutor(string name, bool reactor = true) =>
-        new(new LocalExecutorOptions { Name = name, EnableReactor = reactor, UnhandledExceptionPolicy = UnhandledExceptionPolicy.Continue });
+        new(new LocalExecutorOptions { Name = name, EnableReactor = reactor, UnhandledExceptionPolicy = UnhandledExceptionPolicy.Continue, DrainTimeout = TimeSpan.Zero });
 
     /// <summary>Binds a listener on the executor and returns it with its port.</summary>
     public static async Task<LocalListener> ListenAsync(LocalExecutor executor, SocketTransport transport = SocketTransport.Auto) =>

@@ -7,8 +7,14 @@ namespace ThreadPerCore.Tests;
 /// <summary>Starting executors for tests and running code on them.</summary>
 internal static class Executors
 {
-    public static LocalExecutor Start(string name, Placement? placement = null, UnhandledExceptionPolicy policy = UnhandledExceptionPolicy.Continue) =>
-        new(new LocalExecutorOptions { Name = name, Placement = placement ?? Placement.Unbound, UnhandledExceptionPolicy = policy });
+    public static LocalExecutor Start(string name, Placement? placement = null, UnhandledExceptionPolicy policy = UnhandledExceptionPolicy.Continue, TimeSpan? drainTimeout = null) =>
+        new(new LocalExecutorOptions
+        {
+            Name = name,
+            Placement = placement ?? Placement.Unbound,
+            UnhandledExceptionPolicy = policy,
+            DrainTimeout = drainTimeout ?? LocalExecutorOptions.DefaultDrainTimeout,
+        });
 
     /// <summary>Runs <paramref name="action"/> on the executor thread and waits (bounded) for it.</summary>
     public static Task OnExecutor(this LocalExecutor executor, Action action) =>

@@ -1,0 +1,287 @@
+using System;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.IO;
+using ThreadPerCore.Tests.Platform;
+using Xunit;
+using static ThreadPerCore.Tests.IO.IoTestSupport;
+
+namespace ThreadPerCore.Tests.Shutdown;
+
+/// <summary>A graceful shutdown: new foreign work is refused at once, the work in flight runs to its end on its core
+/// until the deadline, and what is left then is cancelled and reported.</summary>
+public sealed class DrainTests
+{
+    [Fact]
+    public async Task A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled));
+        LocalTask<int> sleeper = executor.Spawn(async () =>
+        {
+            await LocalExecutor.Delay(TimeSpan.FromMilliseconds(50));
+            return Executors.IsOn(executor) ? 1 : -1;
+        });
+        await executor.Drain();
+
+        ShutdownReport report = await executor.ShutdownAsync(Bounded.Timeout).Within("the shutdown");
+
+        sleeper.IsCompletedSuccessfully.Should().BeTrue("the drain let the sleep end");
+        (await sleeper).Should().Be(1, "it resumed on its own core");
+        report.DeadlineReached.Should().BeFalse();
+        report.TasksInFlight.Should().Be(1);
+        report.CancelledTasks.Should().Be(0);
+        report.ItemsRun.Should().BePositive();
+    }
+
+    [Fact]
+    public async Task While_draining_new_foreign_work_is_refused_and_a_completion_from_another_thread_still_resumes_on_the_core()
+    {
+        LocalExecutor executor = Executors.Start(nameof(While_draining_new_foreign_work_is_refused_and_a_completion_from_another_thread_still_resumes_on_the_core));
+        var reply = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask<int> handler = executor.Spawn(async () =>
+        {
+            int value = await reply.Task;
+            return Executors.IsOn(executor) ? value : -1;
+        });
+        await executor.Drain();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        FluentActions.Invoking(() => executor.Spawn(() => 1)).Should().Throw<ObjectDisposedException>("new work is refused at once");
+        FluentActions.Invoking(() => executor.Post(() => { })).Should().Throw<ObjectDisposedException>();
+        shutdown.IsCompleted.Should().BeFalse("the handler is in flight");
+
+        reply.SetResult(7);
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        (await handler).Should().Be(7);
+        report.CancelledTasks.Should().Be(0);
+        report.DeadlineReached.Should().BeFalse();
+        executor.LateWorkItems.Should().Be(0, "nothing arrived after the stop");
+    }
+
+    [Fact]
+    public async Task Work_that_in_flight_work_spawns_on_its_core_during_the_drain_runs()
+    {
+        LocalExecutor executor = Executors.Start(nameof(Work_that_in_flight_work_spawns_on_its_core_during_the_drain_runs));
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask<int> handler = executor.Spawn(async () =>
+        {
+            await go.Task;
+            int child = await LocalExecutor.Current!.Spawn(() => 20);            // a local spawn while draining
+            await LocalExecutor.Delay(TimeSpan.FromMilliseconds(1));             // a new sleep while draining
+            using var timerFired = new SemaphoreSlim(0);
+            using ITimer timer = LocalExecutor.Current.CreateTimer(_ => timerFired.Release(), null, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            while (!timerFired.Wait(0))
+            {
+                await Task.Yield();
+            }
+
+            return child + 1;
+        });
+        await executor.Drain();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        go.SetResult();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        (await handler).Should().Be(21);
+        report.CancelledTasks.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task At_the_deadline_what_is_left_is_cancelled_and_reported_by_what_it_was()
+    {
+        LocalExecutor executor = Executors.Start(nameof(At_the_deadline_what_is_left_is_cancelled_and_reported_by_what_it_was));
+        var never = new TaskCompletionSource();
+        LocalTask<int> first = executor.Start(() => WaitForeverAsync(never.Task));
+        LocalTask<int> second = executor.Start(() => WaitForeverAsync(never.Task));
+        await executor.Drain();
+
+        var clock = Stopwatch.StartNew();
+        ShutdownReport report = await executor.ShutdownAsync(TimeSpan.FromMilliseconds(100)).Within("the shutdown");
+
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(100), "the work in flight got its deadline");
+        first.IsCanceled.Should().BeTrue();
+        second.IsCanceled.Should().BeTrue();
+        report.DeadlineReached.Should().BeTrue();
+        report.TasksInFlight.Should().Be(2);
+        report.CancelledTasks.Should().Be(2);
+        report.CancelledTaskTypes.Should().ContainSingle().Which.Should().Be(
+            new System.Collections.Generic.KeyValuePair<string, int>($"{typeof(DrainTests).FullName}.{nameof(WaitForeverAsync)}", 2));
+        report.ToString().Should().Contain("deadline reached").And.Contain($"{nameof(WaitForeverAsync)} x2");
+    }
+
+    [Fact]
+    public async Task A_zero_deadline_cancels_at_once_as_shutdown_always_did()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_zero_deadline_cancels_at_once_as_shutdown_always_did));
+        var never = new TaskCompletionSource();
+        LocalTask<int> waiting = executor.Start(() => WaitForeverAsync(never.Task));
+        await executor.Drain();
+
+        ShutdownReport report = await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+
+        waiting.IsCanceled.Should().BeTrue();
+        report.CancelledTasks.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_token_ends_the_drain_when_it_is_cancelled()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_token_ends_the_drain_when_it_is_cancelled));
+        var step = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stepped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        LocalTask<int> handler = executor.Spawn(async () =>
+        {
+            await step.Task;
+            stepped.SetResult(Executors.IsOn(executor));
+            await never.Task;
+            return 1;
+        });
+        await executor.Drain();
+        using var stop = new CancellationTokenSource();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(stop.Token);
+        step.SetResult();
+        (await stepped.Task.Within("the handler's step during the drain, which has no deadline but the token"))
+            .Should().BeTrue("the executor was still draining: the step ran on its core");
+        shutdown.IsCompleted.Should().BeFalse();
+        stop.Cancel();
+        ShutdownReport report = await shutdown.Within("the shutdown, once the token is cancelled");
+
+        handler.IsCanceled.Should().BeTrue();
+        report.DeadlineReached.Should().BeTrue();
+        report.CancelledTasks.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_second_shorter_shutdown_brings_the_deadline_closer_and_both_get_the_same_report()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_second_shorter_shutdown_brings_the_deadline_closer_and_both_get_the_same_report));
+        var never = new TaskCompletionSource();
+        LocalTask<int> waiting = executor.Start(() => WaitForeverAsync(never.Task));
+        await executor.Drain();
+
+        Task<ShutdownReport> patient = executor.ShutdownAsync(Timeout.InfiniteTimeSpan);
+        Task<ShutdownReport> impatient = executor.ShutdownAsync(TimeSpan.Zero);
+
+        ShutdownReport report = await impatient.Within("the shorter shutdown");
+        (await patient.Within("the first shutdown")).Should().BeSameAs(report);
+        waiting.IsCanceled.Should().BeTrue();
+        report.DeadlineReached.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task An_async_void_method_in_flight_finishes_during_the_drain()
+    {
+        LocalExecutor executor = Executors.Start(nameof(An_async_void_method_in_flight_finishes_during_the_drain));
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finishedOn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.Post(async () =>
+        {
+            await resume.Task;
+            finishedOn.SetResult(Executors.IsOn(executor));
+        });
+        await executor.Drain();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        shutdown.IsCompleted.Should().BeFalse("an async void method is running");
+        resume.SetResult();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        (await finishedOn.Task.Within("the async void method")).Should().BeTrue("it finished on its core, not as late work");
+        report.UnfinishedAsyncVoidMethods.Should().Be(0);
+        executor.LateWorkItems.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_drains_for_DrainTimeout_then_cancels()
+    {
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = nameof(DisposeAsync_drains_for_DrainTimeout_then_cancels), DrainTimeout = TimeSpan.FromMilliseconds(100) });
+        var never = new TaskCompletionSource();
+        LocalTask<int> waiting = executor.Start(() => WaitForeverAsync(never.Task));
+        await executor.Drain();
+
+        var clock = Stopwatch.StartNew();
+        await executor.DisposeAsync().AsTask().Within("the dispose");
+
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(100));
+        waiting.IsCanceled.Should().BeTrue();
+        (await executor.ShutdownAsync(TimeSpan.Zero)).CancelledTasks.Should().Be(1, "a later shutdown returns the same report");
+    }
+
+    [Fact]
+    public void The_default_drain_timeout_is_five_seconds_and_a_negative_one_is_rejected()
+    {
+        new LocalExecutorOptions().DrainTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        FluentActions.Invoking(() => new LocalExecutor(new LocalExecutorOptions { DrainTimeout = TimeSpan.FromMilliseconds(-5) }))
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.DrainTimeout");
+    }
+
+    [Fact]
+    public async Task A_pool_drains_its_shards_side_by_side_and_a_shard_may_still_ask_another_while_they_drain()
+    {
+        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), NamePrefix = "drain" });
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalExecutor other = pool[1];
+        LocalTask<int> request = pool[0].Spawn(async () =>
+        {
+            await go.Task;
+            return await other.Spawn(() => Executors.IsOn(other) ? 41 : -1) + 1; // both shards are draining now
+        });
+        await pool[0].Drain();
+
+        Task<ShutdownReport> shutdown = pool.ShutdownAsync(Bounded.Timeout);
+        FluentActions.Invoking(() => other.Spawn(() => 0)).Should().Throw<ObjectDisposedException>("work from outside the pool is new work");
+        go.SetResult();
+        ShutdownReport report = await shutdown.Within("the pool's shutdown");
+
+        (await request).Should().Be(42);
+        report.Shards.Should().HaveCount(2);
+        report.CancelledTasks.Should().Be(0);
+        report.DeadlineReached.Should().BeFalse();
+        report.Name.Should().Be("pool of 2 executors");
+    }
+
+    [LinuxFact]
+    public async Task The_reactor_serves_a_read_in_flight_while_listeners_close_at_once()
+    {
+        LocalExecutor executor = StartExecutor(nameof(The_reactor_serves_a_read_in_flight_while_listeners_close_at_once));
+        executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+        LocalListener listener = await ListenAsync(executor);
+        LocalConnection connection = default!;
+        using Socket client = await Task.Run(async () =>
+        {
+            LocalTask<LocalConnection> accepting = executor.Spawn(() => listener.AcceptAsync());
+            Socket socket = Connect(listener.LocalEndPoint);
+            connection = await accepting.Within("the accept");
+            return socket;
+        });
+        LocalTask<int> reading = executor.Spawn(async () =>
+        {
+            var buffer = new byte[4];
+            int read = await connection.ReceiveAsync(buffer);
+            return Executors.IsOn(executor) ? buffer[0] + read : -1;
+        });
+        LocalTask<LocalConnection> secondAccept = executor.Spawn(() => listener.AcceptAsync());
+        await executor.Drain();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        await FluentActions.Awaiting(() => secondAccept.Within("the pending accept")).Should().ThrowAsync<ObjectDisposedException>("no new connections while draining");
+        client.Send([9]);
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        (await reading).Should().Be(10, "the read in flight completed on the core while the executor drained");
+        report.CancelledTasks.Should().Be(0);
+    }
+
+    private static async LocalTask<int> WaitForeverAsync(Task never)
+    {
+        await never;
+        return 1;
+    }
+}
