@@ -38,6 +38,16 @@ internal sealed class LocalExecutorPoolOptionsValidator(string section) : IValid
             failures.Add($"{section}:ShutdownTimeout is {options.ShutdownTimeout}; it must be positive, or -00:00:00.001 (infinite).");
         }
 
+        if (options.DrainTimeout < TimeSpan.Zero && options.DrainTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{section}:DrainTimeout is {options.DrainTimeout}; it must be zero or positive, or -00:00:00.001 (infinite).");
+        }
+
+        if (!Enum.IsDefined(options.LateWorkPolicy))
+        {
+            failures.Add($"{section}:LateWorkPolicy is {options.LateWorkPolicy}; it must be one of {string.Join(", ", Enum.GetNames<LateWorkPolicy>())}.");
+        }
+
         if (options.StackSize < 0)
         {
             failures.Add($"{section}:StackSize is {options.StackSize}; it must be zero (the runtime's default) or a positive number of bytes.");

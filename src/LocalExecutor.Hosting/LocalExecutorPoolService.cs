@@ -59,13 +59,30 @@ internal sealed class LocalExecutorPoolService : IHostedLifecycleService
         var clock = Stopwatch.StartNew();
         try
         {
-            await DrainAsync(pool, cancellationToken).ConfigureAwait(false);
-            PoolLog.Stopped(_logger, clock.ElapsedMilliseconds);
+            // The drain runs until the host's token fires; then each shard cancels what is left, which takes one turn
+            // of its loop. A shard whose thread is blocked cannot even do that, so the wait ends a grace period later.
+            Task<ShutdownReport> shutdown = pool.ShutdownAsync(cancellationToken);
+            ShutdownReport report;
+            try
+            {
+                report = await shutdown.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                report = await shutdown.WaitAsync(CancelGrace, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            PoolLog.Stopped(_logger, clock.ElapsedMilliseconds, report);
+            if (report.CancelledTasks > 0)
+            {
+                PoolLog.CancelledAtStop(_logger, report.CancelledTasks, string.Join(", ", report.CancelledTaskTypes.Select(t => $"{t.Key} x{t.Value}")));
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
-            // The host gave up waiting; the executors keep stopping on their own threads (background threads, which do
-            // not keep the process alive), as a BackgroundService that outlives the timeout does.
+            // The host gave up waiting and a shard did not even cancel its work; the executors keep stopping on their
+            // own threads (background threads, which do not keep the process alive), as a BackgroundService that
+            // outlives the timeout does.
             string running = string.Join(", ", pool.Executors.Where(e => !e.Completion.IsCompleted).Select(e => e.Name));
             PoolLog.StopTimedOut(_logger, clock.ElapsedMilliseconds, running);
         }
@@ -76,9 +93,8 @@ internal sealed class LocalExecutorPoolService : IHostedLifecycleService
         }
     }
 
-    /// <summary>Stops the pool, waiting at most until the host's shutdown token fires.</summary>
-    private static Task DrainAsync(LocalExecutorPool pool, CancellationToken cancellationToken) =>
-        pool.DisposeAsync().AsTask().WaitAsync(cancellationToken);
+    /// <summary>How long a stop waits, after the host's token fired, for the shards to cancel what is left.</summary>
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromMilliseconds(500);
 
     private LocalExecutorPool Start(LocalExecutorPoolOptions options, PoolFactory factory)
     {

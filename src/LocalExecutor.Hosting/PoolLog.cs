@@ -15,8 +15,8 @@ internal static partial class PoolLog
     [LoggerMessage(3, LogLevel.Information, "LocalExecutor pool stopping: {Count} executors drain their work.")]
     public static partial void Stopping(ILogger logger, int count);
 
-    [LoggerMessage(4, LogLevel.Information, "LocalExecutor pool stopped in {ElapsedMilliseconds} ms.")]
-    public static partial void Stopped(ILogger logger, long elapsedMilliseconds);
+    [LoggerMessage(4, LogLevel.Information, "LocalExecutor pool stopped in {ElapsedMilliseconds} ms: {Report}.")]
+    public static partial void Stopped(ILogger logger, long elapsedMilliseconds, ShutdownReport report);
 
     [LoggerMessage(5, LogLevel.Warning, "LocalExecutor pool did not stop within the host's shutdown timeout ({ElapsedMilliseconds} ms); still running: {Running}. Raise HostOptions.ShutdownTimeout, or find the work that does not return.")]
     public static partial void StopTimedOut(ILogger logger, long elapsedMilliseconds, string running);
@@ -29,4 +29,10 @@ internal static partial class PoolLog
 
     [LoggerMessage(8, LogLevel.Critical, "Executor {Executor} (shard {Shard}) stopped on an unhandled exception while the host runs; stopping the host.")]
     public static partial void ShardFailed(ILogger logger, string executor, int shard, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "LocalExecutor pool stopped with {Count} tasks cancelled at the drain deadline: {Types}.")]
+    public static partial void CancelledAtStop(ILogger logger, int count, string types);
+
+    [LoggerMessage(10, LogLevel.Warning, "Late work on executor {Executor} (shard {Shard}) after it stopped: {Kind} {Description}; {Handling}.")]
+    public static partial void LateWork(ILogger logger, string executor, int shard, LateWorkKind kind, string description, string handling);
 }

@@ -26,6 +26,8 @@ public sealed class ConfigurationTests
             ["LocalExecutor:ShutdownTimeout"] = "00:00:05",
             ["LocalExecutor:StackSize"] = "4194304",
             ["LocalExecutor:SetAsDefault"] = "true",
+            ["LocalExecutor:DrainTimeout"] = "00:00:02",
+            ["LocalExecutor:LateWorkPolicy"] = "Reject",
         });
 
         LocalExecutorPoolOptions options = host.Services.GetRequiredService<IOptions<LocalExecutorPoolOptions>>().Value;
@@ -38,6 +40,8 @@ public sealed class ConfigurationTests
         options.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(5));
         options.StackSize.Should().Be(4 * 1024 * 1024);
         options.SetAsDefault.Should().BeTrue();
+        options.DrainTimeout.Should().Be(TimeSpan.FromSeconds(2));
+        options.LateWorkPolicy.Should().Be(LateWorkPolicy.Reject);
 
         await host.StartAsync().Within("the host to start");
         var pool = host.Services.GetRequiredService<LocalExecutorPool>();
@@ -73,6 +77,7 @@ public sealed class ConfigurationTests
             ["LocalExecutor:SpinBeforePark"] = "-00:00:01",
             ["LocalExecutor:ShutdownTimeout"] = "00:00:00",
             ["LocalExecutor:StackSize"] = "-1",
+            ["LocalExecutor:DrainTimeout"] = "-00:00:01",
         });
 
         Func<Task> start = () => host.StartAsync();
@@ -83,6 +88,7 @@ public sealed class ConfigurationTests
             "LocalExecutor:SpinBeforePark is -00:00:01; it must be zero (sleep at once) or positive.",
             "LocalExecutor:PreemptTimeSlice is 00:00:00.0001000; it must be at least 1 ms (00:00:00.001).",
             "LocalExecutor:ShutdownTimeout is 00:00:00; it must be positive, or -00:00:00.001 (infinite).",
+            "LocalExecutor:DrainTimeout is -00:00:01; it must be zero or positive, or -00:00:00.001 (infinite).",
             "LocalExecutor:StackSize is -1; it must be zero (the runtime's default) or a positive number of bytes.");
         logs.Pool.Should().BeEmpty("the pool never started");
     }

@@ -145,6 +145,49 @@ public sealed class HostedPoolTests
     }
 
     [Fact]
+    public async Task Stopping_drains_until_the_hosts_timeout_then_logs_what_it_cancelled()
+    {
+        var logs = new LogCollector();
+        using IHost host = TestHosts.Build(logs, shutdownTimeout: TimeSpan.FromMilliseconds(300));
+        await host.StartAsync().Within("the host to start");
+        var pool = host.Services.GetRequiredService<LocalExecutorPool>();
+        LocalTask shortSleep = pool[0].Sleep(TimeSpan.FromMilliseconds(20));
+        var never = new TaskCompletionSource();
+        LocalTask endless = pool[1].Spawn(async () => await never.Task); // in flight until the deadline
+
+        await host.StopAsync().Within("the host to stop");
+
+        shortSleep.IsCompletedSuccessfully.Should().BeTrue("work in flight finishes during the drain");
+        endless.IsCanceled.Should().BeTrue("what is left at the host's deadline is cancelled");
+        LogEntry stopped = logs.Pool.Should().ContainSingle(e => e.EventId.Id == 4).Subject;
+        stopped.Message.Should().Contain("cancelled");
+        LogEntry cancelled = logs.Pool.Should().ContainSingle(e => e.EventId.Id == 9, string.Join(" | ", logs.Pool.Select(e => e.Message))).Subject;
+        cancelled.Level.Should().Be(LogLevel.Warning);
+        cancelled.Message.Should().Contain("tasks cancelled at the drain deadline");
+    }
+
+    [Fact]
+    public async Task Late_work_after_the_stop_is_logged_with_how_it_was_handled()
+    {
+        var logs = new LogCollector();
+        using IHost host = TestHosts.Build(logs);
+        await host.StartAsync().Within("the host to start");
+        var pool = host.Services.GetRequiredService<LocalExecutorPool>();
+        SynchronizationContext context = await pool[0].Spawn(() => SynchronizationContext.Current!);
+        await host.StopAsync().Within("the host to stop");
+
+        var ran = new TaskCompletionSource();
+#pragma warning disable VSTHRD001 // posting to the stopped core's context is the point: late work
+        context.Post(_ => ran.SetResult(), null);
+#pragma warning restore VSTHRD001
+        await ran.Task.Within("the late callback to run on the thread pool (the default policy)");
+
+        LogEntry late = logs.Pool.Should().ContainSingle(e => e.EventId.Id == 10).Subject;
+        late.Level.Should().Be(LogLevel.Warning);
+        late.Message.Should().Contain("run on the thread pool");
+    }
+
+    [Fact]
     public async Task Stopping_gives_up_at_the_hosts_shutdown_timeout_when_a_shard_does_not_return()
     {
         var logs = new LogCollector();

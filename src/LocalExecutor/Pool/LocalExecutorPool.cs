@@ -67,6 +67,11 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.ShutdownTimeout, TimeSpan.Zero, "options.ShutdownTimeout");
         }
 
+        if (settings.DrainTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(settings.DrainTimeout, TimeSpan.Zero, "options.DrainTimeout");
+        }
+
         Placement = settings.Placement;
 
         Placement[] plan = settings.Placement.Plan();
