@@ -301,6 +301,7 @@ public sealed partial class LocalChannel<T>
         if (TakeFirstLive(ref _receivers) is LocalWait receiver)
         {
             receiver.CompleteWithItem(item);
+            GiveRoom(); // the item went past the ring, so the room it held is free again (others may wait for it)
         }
         else
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using ThreadPerCore.Channels;
@@ -39,7 +40,7 @@ internal abstract class ChannelScenario : IScenario
             }
             catch (TimeoutException)
             {
-                context.Ledger.Violation($"{Name}.round-hung", "a round did not finish within 2 minutes (see task-hung)");
+                context.Ledger.Violation($"{Name}.round-hung", $"a round did not finish within 2 minutes (see task-hung): {await DescribeAsync(context).ConfigureAwait(false)}");
                 return;
             }
 
@@ -50,6 +51,22 @@ internal abstract class ChannelScenario : IScenario
 
     /// <summary>Starts the round's producers and consumers (adding their tasks to <paramref name="work"/>); the last
     /// of them closes the channel once every producer ended and drains it into the ledger.</summary>
+    /// <summary>What the channel of a stuck round looks like, for the report.</summary>
+    protected virtual Task<string> DescribeAsync(SoakContext context) => Task.FromResult(string.Empty);
+
+    /// <summary>The private fields of a channel, read on its owner's thread (a stuck round's report).</summary>
+    protected static string Fields(object channel) => string.Join(", ", channel.GetType()
+        .GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+        .Select(f => $"{f.Name}={Render(f.GetValue(channel))}"));
+
+    private static string Render(object? value) => value switch
+    {
+        null => "null",
+        System.Collections.IEnumerable sequence and not string => $"[{sequence.Cast<object?>().Count()} entries]",
+        _ when value.GetType().IsValueType && value.GetType().Namespace?.StartsWith("ThreadPerCore", StringComparison.Ordinal) == true => "{" + Fields(value) + "}",
+        _ => value.ToString() ?? "?",
+    };
+
     protected abstract void StartRound(SoakContext context, ChannelDriver driver, Random random, List<Task> work);
 }
 
@@ -67,9 +84,15 @@ internal sealed class LocalChannelScenario : ChannelScenario
         work.Add(context.A.Spawn(() => RunOnOwner(context.A, driver, capacity, producers, consumers, seed)).AsTask());
     }
 
+    private static LocalChannel<int>? s_current;
+
+    protected override Task<string> DescribeAsync(SoakContext context) =>
+        s_current is { } channel ? context.A.Spawn(() => Fields(channel)).AsTask() : Task.FromResult("no channel");
+
     private static async Task RunOnOwner(LocalExecutor owner, ChannelDriver driver, int capacity, int producers, int consumers, int seed)
     {
         var channel = new LocalChannel<int>(owner, capacity);
+        s_current = channel;
         var sends = new List<Task>();
         var receives = new List<Task>();
         for (int i = 0; i < producers; i++)

@@ -229,6 +229,27 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_send_given_room_whose_item_goes_straight_to_a_waiting_receiver_passes_the_room_on()
+    {
+        // Room given to a raw task's send stays reserved until it runs; a receive that comes meanwhile waits on the empty
+        // ring and takes the item directly, so the room is free again and the next waiting send must get it.
+        (int first, int second, int third) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask given = SendOnceAsync(channel, 2);
+            LocalTask waiting = SendOnceAsync(channel, 3);
+            channel.TryReceive(out int first).Should().BeTrue(); // room for 2, reserved until its task runs
+            LocalTask<int> receive = ReceiveOnceAsync(channel);   // the ring is empty: it waits
+            await given;                                          // 2 goes straight to the receive
+            await waiting.WithTimeout(TimeSpan.FromSeconds(10));   // the freed room went on to 3
+            return (first, await receive, channel.TryReceive(out int third) ? third : -1);
+        });
+
+        (first, second, third).Should().Be((1, 2, 3));
+    }
+
+    [Fact]
     public async Task Items_given_back_by_cancelled_receivers_come_first_even_beyond_the_capacity()
     {
         (int count, int[] items) = await _executor.RunAsync(async () =>
