@@ -159,7 +159,7 @@ internal sealed class MpscChannelScenario : ChannelScenario
 
     protected override void StartRound(SoakContext context, ChannelDriver driver, Random random, List<Task> work)
     {
-        var channel = new SharedMpscChannel<int>(random.Next(1, 17));
+        var channel = new SharedMpscChannel<int>(random.Next(2, 17)); // its smallest capacity is 2
         int seed = random.Next();
         var sends = new List<Task>
         {

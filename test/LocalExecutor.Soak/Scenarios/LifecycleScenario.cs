@@ -46,6 +46,7 @@ internal sealed class LifecycleScenario : IScenario
         Counter rejected = ledger.Counter("lifecycle.calls.rejected-disposed");
         Counter ranOk = ledger.Counter("lifecycle.tasks.completed");
         Counter cancelled = ledger.Counter("lifecycle.tasks.cancelled");
+        Counter refusedInside = ledger.Counter("lifecycle.tasks.body-refused-disposed");
         int posted = 0;
         int postsRun = 0;
         var tasks = new ConcurrentQueue<(LocalTask<int> Task, int[] Runs)>();
@@ -126,6 +127,12 @@ internal sealed class LifecycleScenario : IScenario
             {
                 ledger.Check(runs[0] <= 1, "lifecycle.run-count", () => $"a cancelled task ran {runs[0]} times");
                 cancelled.Add();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A body that ran as the executor stopped and asked it for new work (a sleep) was refused: it ended.
+                ledger.Check(runs[0] == 0, "lifecycle.run-count", () => $"a refused task ran {runs[0]} times");
+                refusedInside.Add();
             }
             catch (TimeoutException)
             {
