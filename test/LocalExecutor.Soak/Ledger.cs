@@ -9,7 +9,8 @@ namespace ThreadPerCore.Soak;
 /// <summary>What the soak counted, per path, and every invariant it saw broken.</summary>
 internal sealed class Ledger
 {
-    private const int KeptViolations = 50;
+    private const int KeptViolations = 100;
+    private const int KeptPerKind = 5; // so that a frequent kind does not hide a rare one
     private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<string, long> _violationsByKind = new(StringComparer.Ordinal);
@@ -24,8 +25,8 @@ internal sealed class Ledger
     public void Violation(string kind, string detail)
     {
         Interlocked.Increment(ref _violationCount);
-        _violationsByKind.AddOrUpdate(kind, 1, static (_, n) => n + 1);
-        if (_violations.Count < KeptViolations)
+        long ofKind = _violationsByKind.AddOrUpdate(kind, 1, static (_, n) => n + 1);
+        if (ofKind <= KeptPerKind && _violations.Count < KeptViolations)
         {
             _violations.Enqueue($"[{kind}] {detail}");
             Console.Error.WriteLine($"VIOLATION [{kind}] {detail}");

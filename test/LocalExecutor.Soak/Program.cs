@@ -161,7 +161,7 @@ foreach ((string kind, long count) in ledger.ViolationKinds)
     Console.WriteLine($"  {kind}: {count}");
 }
 
-foreach (string first in ledger.FirstViolations.Take(20))
+foreach (string first in ledger.FirstViolations.Take(40))
 {
     Console.WriteLine($"  e.g. {first}");
 }

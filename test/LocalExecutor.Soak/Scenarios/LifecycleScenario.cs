@@ -12,6 +12,9 @@ namespace ThreadPerCore.Soak.Scenarios;
 /// </summary>
 internal sealed class LifecycleScenario : IScenario
 {
+    // Enough calls to straddle the dispose, few enough that what the round holds does not dominate the heap samples.
+    private const int MaxCallsPerThread = 4000;
+
     public string Name => "lifecycle";
 
     public async Task RunAsync(SoakContext context)
@@ -54,7 +57,7 @@ internal sealed class LifecycleScenario : IScenario
         Task Storm(int salt) => Task.Run(() =>
         {
             var random = new Random(seed + salt);
-            while (!stop.IsCancellationRequested)
+            for (int calls = 0; calls < MaxCallsPerThread && !stop.IsCancellationRequested; calls++)
             {
                 try
                 {
