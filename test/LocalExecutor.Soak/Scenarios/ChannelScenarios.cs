@@ -14,9 +14,11 @@ namespace ThreadPerCore.Soak.Scenarios;
 /// </summary>
 internal abstract class ChannelScenario : IScenario
 {
-    private const int ItemsPerRound = 3000;
-
     public abstract string Name { get; }
+
+    /// <summary>Items per round: enough for thousands of waits, few enough that a round ends well within the hang
+    /// bound while every other scenario competes for the same executors.</summary>
+    protected virtual int ItemsPerRound => 3000;
 
     public async Task RunAsync(SoakContext context)
     {
@@ -122,6 +124,9 @@ internal sealed class LocalChannelScenario : ChannelScenario
 internal sealed class SharedChannelScenario : ChannelScenario
 {
     public override string Name => "shared-channel";
+
+    // One operation at a time on each side, each a cross-core wake into a busy executor's default queue.
+    protected override int ItemsPerRound => 1000;
 
     protected override void StartRound(SoakContext context, ChannelDriver driver, Random random, List<Task> work)
     {
