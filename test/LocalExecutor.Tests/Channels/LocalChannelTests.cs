@@ -202,6 +202,27 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_spawned_value_task_receive_cancelled_after_an_item_was_handed_to_it_gives_the_item_back()
+    {
+        // The same rule for the other raw task that awaits a channel directly: a spawn of a ValueTask body.
+        (bool waited, bool canceled, int count, int next) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = _executor.Spawn(() => channel.ReceiveAsync());
+            await Task.Yield(); // the spawn runs first (it was queued first) and waits on the empty channel
+            bool waited = !doomed.IsCompleted && channel.Count == 0;
+            channel.TrySend(7).Should().BeTrue(); // handed to the waiting spawn, which is now queued
+            doomed.Cancel();
+            return (waited, doomed.IsCanceled, channel.Count, channel.TryReceive(out int item) ? item : -1);
+        });
+
+        waited.Should().BeTrue();
+        canceled.Should().BeTrue();
+        count.Should().Be(1, "the cancelled spawn never took the item");
+        next.Should().Be(7);
+    }
+
+    [Fact]
     public async Task A_local_task_cancelled_after_its_waiting_send_got_room_but_before_it_ran_sends_nothing()
     {
         // The mirror image: a receive makes room for a waiting send of a raw task, which is cancelled before it runs.
