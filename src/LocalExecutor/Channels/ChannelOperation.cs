@@ -47,6 +47,9 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>True when the current wait wakes a raw task directly (the builder's waker), not an await continuation.</summary>
     internal bool IsWakerRegistered => _wait.Waiter.Waker is not null;
 
+    /// <summary>The raw task the current wait wakes directly, if it was registered through the builder door.</summary>
+    protected LocalTask? RegisteredWaker => _wait.Waiter.Waker;
+
     /// <summary>True once a continuation or waker is registered for the current wait.</summary>
     protected bool HasWaiter => _wait.Waiter.Waker is not null || _wait.Waiter.Continuation is not null;
 

@@ -25,13 +25,15 @@ namespace ThreadPerCore.Channels;
 public sealed partial class LocalChannel<T>
 {
     private readonly LocalExecutor _owner;
-    private readonly T[] _ring;
     private readonly int _capacity;
+    private T[] _ring; // at least _capacity long; longer only after items came back from cancelled receives
     private int _head;
     private int _count;
+    private int _reserved; // room given to raw tasks' sends whose items have not entered yet
     private bool _closed;
     private WaitList _receivers;
     private WaitList _senders;
+    private WaitList _roomGiven; // the sends holding that room, so a close can take it back
     private LocalWait? _free;
 
     /// <summary>Creates a channel owned by the executor of the calling thread.</summary>
@@ -180,6 +182,12 @@ public sealed partial class LocalChannel<T>
         }
 
         _closed = true;
+        while (_roomGiven.TakeFirst() is LocalWait given)
+        {
+            given.RevokeRoom(); // its item had not entered yet: the send fails as closed, like a waiting one
+        }
+
+        _reserved = 0;
         while (TakeFirstLive(ref _senders) is LocalWait sender)
         {
             sender.Complete(LocalWait.Outcome.Closed);
@@ -237,14 +245,12 @@ public sealed partial class LocalChannel<T>
             return true;
         }
 
-        if (_count == _capacity)
+        if (_count + _reserved >= _capacity)
         {
             return false;
         }
 
-        int tail = _head + _count;
-        _ring[tail >= _capacity ? tail - _capacity : tail] = item;
-        _count++;
+        PushBack(item);
         return true;
     }
 
@@ -258,19 +264,104 @@ public sealed partial class LocalChannel<T>
 
         item = _ring[_head];
         _ring[_head] = default!;
-        _head = _head + 1 == _capacity ? 0 : _head + 1;
+        _head = _head + 1 == _ring.Length ? 0 : _head + 1;
         _count--;
+        GiveRoom();
+        return true;
+    }
 
-        if (TakeFirstLive(ref _senders) is LocalWait sender)
+    /// <summary>Gives free room to the longest-waiting sender. A raw task's send gets the room only: its item enters
+    /// when the task runs (<see cref="FillRoom"/>), so a cancel before then sends nothing. Any other send's item joins
+    /// the tail now, keeping FIFO order.</summary>
+    private void GiveRoom()
+    {
+        if (_count + _reserved >= _capacity || TakeFirstLive(ref _senders) is not LocalWait sender)
         {
-            // Room for the longest-waiting sender: its item joins the tail, keeping FIFO order.
-            int tail = _head + _count;
-            _ring[tail >= _capacity ? tail - _capacity : tail] = sender.TakeItem();
-            _count++;
-            sender.Complete(LocalWait.Outcome.Done);
+            return;
         }
 
-        return true;
+        if (sender.IsWakerRegistered)
+        {
+            _reserved++;
+            _roomGiven.Add(sender);
+            sender.CompleteWithRoom();
+        }
+        else
+        {
+            PushBack(sender.TakeItem());
+            sender.Complete(LocalWait.Outcome.Done);
+        }
+    }
+
+    /// <summary>A raw task's send given room runs: its item enters, to a waiting receiver or the tail.</summary>
+    private void FillRoom(LocalWait sender, T item)
+    {
+        _roomGiven.Remove(sender);
+        _reserved--;
+        if (TakeFirstLive(ref _receivers) is LocalWait receiver)
+        {
+            receiver.CompleteWithItem(item);
+            GiveRoom(); // the item went past the ring, so the room it held is free again (others may wait for it)
+        }
+        else
+        {
+            PushBack(item);
+        }
+    }
+
+    /// <summary>A raw task's send given room was cancelled before it filled it: the room goes to the next sender.</summary>
+    private void ReleaseRoom(LocalWait sender)
+    {
+        _roomGiven.Remove(sender);
+        _reserved--;
+        GiveRoom();
+    }
+
+    /// <summary>An item handed to a receive whose raw task was cancelled before it took it: it goes to the next waiting
+    /// receiver, else back to the head of the channel (it was sent before anything now in it), even if that makes the
+    /// channel hold more than its capacity for a while.</summary>
+    private void GiveBack(T item)
+    {
+        if (TakeFirstLive(ref _receivers) is LocalWait receiver)
+        {
+            receiver.CompleteWithItem(item);
+            return;
+        }
+
+        if (_count == _ring.Length)
+        {
+            Grow();
+        }
+
+        _head = _head == 0 ? _ring.Length - 1 : _head - 1;
+        _ring[_head] = item;
+        _count++;
+    }
+
+    private void PushBack(T item)
+    {
+        if (_count == _ring.Length)
+        {
+            Grow();
+        }
+
+        int tail = _head + _count;
+        _ring[tail >= _ring.Length ? tail - _ring.Length : tail] = item;
+        _count++;
+    }
+
+    /// <summary>Makes room beyond the capacity for items given back (rare: never in the steady state).</summary>
+    private void Grow()
+    {
+        var bigger = new T[_ring.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            int at = _head + i;
+            bigger[i] = _ring[at >= _ring.Length ? at - _ring.Length : at];
+        }
+
+        _ring = bigger;
+        _head = 0;
     }
 
     /// <summary>

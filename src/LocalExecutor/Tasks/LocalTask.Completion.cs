@@ -16,7 +16,7 @@ namespace ThreadPerCore;
 //                        completion posts it to _continuationQueue (no allocation either way)
 //   Continuation         anything else: another context, a scheduler, the thread pool, a captured context
 //   ContinuationList     several of the above, appended in amortized constant time
-public abstract partial class LocalTask : IWakerSource, IAbandonable
+public abstract partial class LocalTask : IWakerSource, IAbandonable, IAwaitedByTask
 {
     /// <summary>The continuation of a detached task (<see cref="Detach"/>): its failure goes to the executor's
     /// unhandled-exception path instead of an awaiter.</summary>
@@ -281,6 +281,8 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable
     /// <summary>Withdraws <paramref name="waiter"/>, which ended (was cancelled) while it waited for this task, so this
     /// task no longer keeps it alive. Any thread.</summary>
     internal void RemoveWaiter(LocalTask waiter) => ContinuationSlot.Remove(ref _continuation, waiter);
+
+    void IAwaitedByTask.Withdraw(LocalTask waiter) => RemoveWaiter(waiter);
 
     /// <summary>A task registered as a waiter is abandoned once it finished: it can only have been cancelled while it
     /// waited, and a wake would be ignored.</summary>

@@ -294,9 +294,17 @@ public abstract partial class LocalTask
         WithdrawFromAwaited();
     }
 
-    /// <summary>Withdraws this task from the local task it was registered on as a waiter, if any (the builder door's
-    /// tasks know it). Called once, on the owner thread, when a cancel ended the task.</summary>
+    /// <summary>Withdraws this task from what it was registered on as a waiter, if it remembered it
+    /// (<see cref="RememberAwaited"/>). Called once when a cancel ended the task: on the owner thread, or after the
+    /// executor stopped on the thread that ended it.</summary>
     private protected virtual void WithdrawFromAwaited()
+    {
+    }
+
+    /// <summary>Remembers, until the next poll, what the current await waits on, so a cancel before then can withdraw
+    /// from it (<see cref="IAwaitedByTask"/>). Owner thread, during the poll. Tasks that cannot be cancelled mid-await
+    /// with something set aside for them ignore it.</summary>
+    internal virtual void RememberAwaited(IAwaitedByTask awaited)
     {
     }
 

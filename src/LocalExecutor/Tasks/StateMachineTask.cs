@@ -12,9 +12,10 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
 {
     public TStateMachine StateMachine = default!;
 
-    /// <summary>The local task this one waits on (registered through the builder door), until its next poll: a cancel
-    /// withdraws the registration, so the awaited task does not keep this one alive. Owner thread.</summary>
-    public LocalTask? Awaiting;
+    /// <summary>What this task waits on (a local task registered through the builder door, a local channel wait), until
+    /// its next poll: a cancel withdraws the registration, so the awaited thing neither keeps this task alive nor keeps
+    /// what it set aside for it. Owner thread.</summary>
+    public IAwaitedByTask? Awaiting;
 
     public StateMachineTask(TaskQueue queue)
         : base(queue)
@@ -38,13 +39,15 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
 
     private protected override void WithdrawFromAwaited()
     {
-        LocalTask? awaited = Awaiting;
+        IAwaitedByTask? awaited = Awaiting;
         if (awaited is not null)
         {
             Awaiting = null;
-            awaited.RemoveWaiter(this);
+            awaited.Withdraw(this);
         }
     }
+
+    internal override void RememberAwaited(IAwaitedByTask awaited) => Awaiting = awaited;
 
     private protected override void ReleaseBody()
     {

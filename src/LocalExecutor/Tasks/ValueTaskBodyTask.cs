@@ -19,6 +19,7 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
     private ValueTask<T> _running;
     private bool _started;
     private bool _registered;
+    private IAwaitedByTask? _awaiting; // what the value task's source set aside for this task (see IAwaitedByTask)
 
     public ValueTaskBodyTask(TaskQueue queue, Func<TState, ValueTask<T>> body, TState argument)
         : base(queue)
@@ -63,6 +64,7 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
             return;
         }
 
+        _awaiting = null; // the value task completed: nothing is set aside for this task any more
         try
         {
             SetResultCore(awaiter.GetResult());
@@ -84,6 +86,18 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         _running = default;
         BodyContext = null;
     }
+
+    internal override void RememberAwaited(IAwaitedByTask awaited) => _awaiting = awaited;
+
+    private protected override void WithdrawFromAwaited()
+    {
+        IAwaitedByTask? awaited = _awaiting;
+        if (awaited is not null)
+        {
+            _awaiting = null;
+            awaited.Withdraw(this);
+        }
+    }
 }
 
 /// <summary>A spawned body that returns a <see cref="ValueTask"/>; see <see cref="ValueTaskBodyTask{TState, T}"/>.</summary>
@@ -96,6 +110,7 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
     private ValueTask _running;
     private bool _started;
     private bool _registered;
+    private IAwaitedByTask? _awaiting; // what the value task's source set aside for this task (see IAwaitedByTask)
 
     public ValueTaskBodyTask(TaskQueue queue, Func<TState, ValueTask> body, TState argument)
         : base(queue)
@@ -140,6 +155,7 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
             return;
         }
 
+        _awaiting = null; // the value task completed: nothing is set aside for this task any more
         try
         {
             awaiter.GetResult();
@@ -161,5 +177,17 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         _argument = default!;
         _running = default;
         BodyContext = null;
+    }
+
+    internal override void RememberAwaited(IAwaitedByTask awaited) => _awaiting = awaited;
+
+    private protected override void WithdrawFromAwaited()
+    {
+        IAwaitedByTask? awaited = _awaiting;
+        if (awaited is not null)
+        {
+            _awaiting = null;
+            awaited.Withdraw(this);
+        }
     }
 }

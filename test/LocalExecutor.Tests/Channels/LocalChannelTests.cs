@@ -180,6 +180,151 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_local_task_cancelled_after_an_item_was_handed_to_it_but_before_it_ran_gives_the_item_back()
+    {
+        // The receiver waits on an empty channel, a send hands it an item and wakes it, and the task is cancelled
+        // before it runs again (Cancel, a timeout, a shutdown). The send succeeded, so the item must stay in the
+        // channel for the next receive, not vanish with the dropped receiver.
+        (bool sent, bool canceled, int count, int next) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            bool sent = channel.TrySend(7); // handed straight to the waiting receiver, which is now queued
+            doomed.Cancel();                // before it was polled with the item
+            int count = channel.Count;
+            return (sent, doomed.IsCanceled, count, channel.TryReceive(out int item) ? item : -1);
+        });
+
+        sent.Should().BeTrue();
+        canceled.Should().BeTrue();
+        count.Should().Be(1, "the cancelled receiver never took the item, so it is back in the channel");
+        next.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task A_spawned_value_task_receive_cancelled_after_an_item_was_handed_to_it_gives_the_item_back()
+    {
+        // The same rule for the other raw task that awaits a channel directly: a spawn of a ValueTask body.
+        (bool waited, bool canceled, int count, int next) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = _executor.Spawn(() => channel.ReceiveAsync());
+            await Task.Yield(); // the spawn runs first (it was queued first) and waits on the empty channel
+            bool waited = !doomed.IsCompleted && channel.Count == 0;
+            channel.TrySend(7).Should().BeTrue(); // handed to the waiting spawn, which is now queued
+            doomed.Cancel();
+            return (waited, doomed.IsCanceled, channel.Count, channel.TryReceive(out int item) ? item : -1);
+        });
+
+        waited.Should().BeTrue();
+        canceled.Should().BeTrue();
+        count.Should().Be(1, "the cancelled spawn never took the item");
+        next.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task A_local_task_cancelled_after_its_waiting_send_got_room_but_before_it_ran_sends_nothing()
+    {
+        // The mirror image: a receive makes room for a waiting send of a raw task, which is cancelled before it runs.
+        // Like a dropped future, the cancelled send must not be delivered (a retry would duplicate it), and the room
+        // it was given goes to the next waiting sender.
+        int[] received = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask doomed = SendOnceAsync(channel, 2);
+            LocalTask next = SendOnceAsync(channel, 3);
+            channel.TryReceive(out int first).Should().BeTrue(); // room for the longest-waiting send: the doomed one
+            doomed.Cancel();                                     // before it ran to put its item in
+            await next;                                          // the room passed on to the next sender
+            var items = new List<int> { first };
+            while (channel.TryReceive(out int item))
+            {
+                items.Add(item);
+            }
+
+            return items.ToArray();
+        });
+
+        received.Should().Equal(1, 3);
+    }
+
+    [Fact]
+    public async Task A_send_given_room_whose_item_goes_straight_to_a_waiting_receiver_passes_the_room_on()
+    {
+        // Room given to a raw task's send stays reserved until it runs; a receive that comes meanwhile waits on the empty
+        // ring and takes the item directly, so the room is free again and the next waiting send must get it.
+        (int first, int second, int third) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask given = SendOnceAsync(channel, 2);
+            LocalTask waiting = SendOnceAsync(channel, 3);
+            channel.TryReceive(out int first).Should().BeTrue(); // room for 2, reserved until its task runs
+            LocalTask<int> receive = ReceiveOnceAsync(channel);   // the ring is empty: it waits
+            await given;                                          // 2 goes straight to the receive
+            await waiting.WithTimeout(TimeSpan.FromSeconds(10));   // the freed room went on to 3
+            return (first, await receive, channel.TryReceive(out int third) ? third : -1);
+        });
+
+        (first, second, third).Should().Be((1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Items_given_back_by_cancelled_receivers_come_first_even_beyond_the_capacity()
+    {
+        (int count, int[] items) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            channel.TrySend(1).Should().BeTrue(); // handed to the waiting receive
+            channel.TrySend(2).Should().BeTrue();
+            channel.TrySend(3).Should().BeTrue(); // the channel is full: 2 and 3
+            doomed.Cancel();                      // 1 comes back in front of them
+            int count = channel.Count;
+            channel.TrySend(4).Should().BeFalse("the channel still counts as full");
+            var items = new List<int>();
+            while (channel.TryReceive(out int item))
+            {
+                items.Add(item);
+            }
+
+            await Task.Yield();
+            return (count, items.ToArray());
+        });
+
+        count.Should().Be(3);
+        items.Should().Equal(1, 2, 3);
+    }
+
+    [Fact]
+    public async Task Close_fails_a_send_given_room_that_has_not_run_yet()
+    {
+        (Type? error, int count) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1);
+            LocalTask send = SendOnceAsync(channel, 2);
+            channel.TryReceive(out _).Should().BeTrue(); // room for the send, which has not run
+            channel.Close();
+            Exception? error = null;
+            try
+            {
+                await send;
+            }
+            catch (ChannelClosedException exception)
+            {
+                error = exception;
+            }
+
+            return (error?.GetType(), channel.Count);
+        });
+
+        error.Should().Be<ChannelClosedException>("its item never entered before the close");
+        count.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Local_task_ping_pong_through_local_channels_allocates_nothing_once_warm()
     {
         long allocated = await _executor.Start(() => PingPongAsync(1_000, 20_000)).AsTask().WaitAsync(Bound);
