@@ -30,26 +30,26 @@ public static class WebApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Bind), options.Port));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default));
 
-        LocalExecutorPool? pool = null;
         if (options.Sockets)
         {
             builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
         }
         else
         {
-            // The pool is an app-wide singleton (the transport takes it from the service provider, the counter uses it).
-            pool = new LocalExecutorPool(new LocalExecutorPoolOptions
+            // The pool is an app-wide singleton: the transport takes it from the service provider, the counter uses it,
+            // and the container stops it when the app is disposed.
+            builder.Services.AddSingleton(_ => new LocalExecutorPool(new LocalExecutorPoolOptions
             {
                 Placement = options.Cores is int cores ? PoolPlacement.Spread(cores) : PoolPlacement.OnePerCpu(),
                 NamePrefix = "web",
-            });
-            builder.Services.AddSingleton(pool);
+            }));
             builder.WebHost.UseLocalExecutorTransport();
         }
 
+        WebApplication app = builder.Build();
+        LocalExecutorPool? pool = options.Sockets ? null : app.Services.GetRequiredService<LocalExecutorPool>();
         var counters = new RequestCounters(pool?.Count ?? 0);
         var shards = new CounterShards(pool);
-        WebApplication app = builder.Build();
         app.Use((context, next) =>
         {
             counters.Count(context);

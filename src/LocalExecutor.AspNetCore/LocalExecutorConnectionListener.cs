@@ -159,7 +159,16 @@ internal sealed partial class LocalExecutorConnectionListener : IConnectionListe
         }
 
         using var probe = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true); // connections in TIME_WAIT do not count
+
+        // SO_REUSEADDR alone, so connections in TIME_WAIT do not count (SocketOptionName.ReuseAddress would also set
+        // SO_REUSEPORT on Linux, and the probe would share the port like the listeners do).
+        const int SolSocket = 1;
+        const int SoReuseAddr = 2;
+        if (OperatingSystem.IsLinux())
+        {
+            probe.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        }
+
         probe.Bind(endPoint); // throws AddressAlreadyInUse when another socket listens there
     }
 

@@ -18,7 +18,7 @@ internal sealed class TestServer : IAsyncDisposable
     private TestServer(WebApplication app)
     {
         App = app;
-        Uri = new Uri(app.Urls.First());
+        Uri = new Uri(app.Urls.First(url => url.StartsWith("http://127.0.0.1", StringComparison.Ordinal)));
         EndPoint = new IPEndPoint(IPAddress.Loopback, Uri.Port);
         Factory = app.Services.GetRequiredService<LocalExecutorTransportFactory>();
     }
@@ -39,14 +39,24 @@ internal sealed class TestServer : IAsyncDisposable
         Action<ListenOptions>? listen = null,
         Action<LocalExecutorTransportOptions>? transport = null,
         Action<IServiceCollection>? services = null,
-        Action<HostOptions>? host = null)
+        Action<HostOptions>? host = null,
+        ILoggerProvider? logs = null,
+        bool listenOnLoopback = true)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.WebHost.ConfigureKestrel(options =>
         {
             kestrel?.Invoke(options);
-            options.Listen(IPAddress.Loopback, 0, listenOptions => listen?.Invoke(listenOptions));
+            if (listenOnLoopback)
+            {
+                options.Listen(IPAddress.Loopback, 0, listenOptions => listen?.Invoke(listenOptions));
+            }
         });
         builder.WebHost.UseLocalExecutorTransport(options =>
         {
