@@ -18,7 +18,7 @@ internal sealed class TestServer : IAsyncDisposable
     private TestServer(WebApplication app)
     {
         App = app;
-        Uri = new Uri(app.Urls.First(url => url.StartsWith("http://127.0.0.1", StringComparison.Ordinal)));
+        Uri = new Uri(app.Urls.First(url => url.Contains("://127.0.0.1:", StringComparison.Ordinal)));
         EndPoint = new IPEndPoint(IPAddress.Loopback, Uri.Port);
         Factory = app.Services.GetRequiredService<LocalExecutorTransportFactory>();
     }
