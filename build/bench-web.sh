@@ -3,7 +3,7 @@
 # its default settings and with UnsafePreferInlineScheduling.
 #
 #   build/bench-web.sh [--transports "local sockets inline"] [--seconds 8] [--out docs/web-benchmark]
-#                      [--server-cpu 1] [--client-cpu 0] [--connections "64 256"] [--no-install]
+#                      [--server-cpu 1] [--client-cpu 0] [--connections "64 256"] [--rounds 1] [--no-install]
 #
 # Each server runs alone, pinned with taskset to the server CPU (so the LocalExecutor transport has one executor), with
 # wrk (one thread) pinned to the client CPU, on loopback. Tests: /plaintext pipelined 16 deep (build/pipeline.lua),
@@ -11,7 +11,10 @@
 # Around each run the script reads the sample's /stats (requests on and off their core, GC.GetTotalAllocatedBytes,
 # the executors' cross-thread work items) and the server's CPU time (utime + stime of every thread, /proc/PID/stat):
 # CPU time per request hardly depends on what else the machine runs, so it compares transports on a busy machine.
-# Results: raw.csv, conditions.txt, results.md and charts under --out.
+# With --rounds N the transports take turns N times (A B C A B C ...), so a burst of load from other jobs hits one round
+# rather than one transport; the report takes the median of the rounds. wrk reports a p99 of 0 for some pipelined runs
+# (too few samples in its histogram); such values are left out. Results: raw.csv, conditions.txt, results.md and
+# charts under --out.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TRANSPORTS="local sockets inline"
@@ -20,6 +23,7 @@ OUT="$ROOT/docs/web-benchmark"
 SERVER_CPU=1
 CLIENT_CPU=0
 CONNECTIONS="64 256"
+ROUNDS=1
 INSTALL=1
 
 while [[ $# -gt 0 ]]; do
@@ -30,8 +34,9 @@ while [[ $# -gt 0 ]]; do
     --server-cpu) SERVER_CPU="$2"; shift 2 ;;
     --client-cpu) CLIENT_CPU="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -113,21 +118,22 @@ run_wrk() { # port test connections seconds
 LOGS="$ROOT/artifacts/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 RAW="$OUT/raw.csv"
-echo "transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min" >"$RAW"
+echo "transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min,round" >"$RAW"
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine=$(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr)"
   echo "dotnet=$(dotnet --version), aspnetcore=$(dotnet --list-runtimes | awk '/AspNetCore/ { v = $2 } END { print v }')"
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
-  echo "server_cpu=$SERVER_CPU client_cpu=$CLIENT_CPU (taskset) seconds=$SECONDS_PER_RUN wrk_threads=1 pipeline_depth=16"
+  echo "server_cpu=$SERVER_CPU client_cpu=$CLIENT_CPU (taskset) seconds=$SECONDS_PER_RUN rounds=$ROUNDS wrk_threads=1 pipeline_depth=16 nice=$(nice)"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "other_processes_using_cpu=$(ps -eo pcpu= | awk '$1 > 5 { n++ } END { print n + 0 }') (over 5% CPU, at start)"
 } >"$OUT/conditions.txt"
 
 port=$(free_port 5180)
+for round in $(seq 1 "$ROUNDS"); do
 for transport in $TRANSPORTS; do
   port=$(free_port "$port")
-  log "$transport on port $port"
+  log "$transport on port $port (round $round of $ROUNDS)"
   start_server "$transport" "$port" || { echo "$transport,,,,,,,,,,,failed-to-start" >>"$RAW"; continue; }
   run_wrk "$port" plaintext 64 3 >/dev/null || true # warm the JIT and tiered compilation
   run_wrk "$port" json 64 2 >/dev/null || true
@@ -139,7 +145,7 @@ for transport in $TRANSPORTS; do
       result=$(run_wrk "$port" "$test" "$connections" "$SECONDS_PER_RUN" || true)
       ticks_after=$(cpu_ticks "$SERVER_PID")
       after=$(curl -s "http://127.0.0.1:$port/stats")
-      echo "$result" >"$LOGS/web-$transport-$test-$connections.txt"
+      echo "$result" >"$LOGS/web-$transport-$test-$connections-r$round.txt"
       requests=$(echo "$result" | awk '/requests in/ { print $1 }')
       rps=$(echo "$result" | awk '/Requests\/sec:/ { print $2 }')
       if [[ -z "$requests" || -z "$rps" ]]; then log "  $test -c $connections: wrk failed (see $LOGS)"; continue; fi
@@ -153,11 +159,12 @@ for transport in $TRANSPORTS; do
       hops=$(( $(stat_field "$after" crossThreadWorkItems) - $(stat_field "$before" crossThreadWorkItems) ))
       row=$(awk -v s="$served" -v a="$allocated" -v o="$off" -v h="$hops" -v t0="$ticks_before" -v t1="$ticks_after" -v hz="$CLOCK_TICKS" -v tr="$transport" \
         'BEGIN { if (s < 1) s = 1; printf "%.2f,%.3f,%.4f,%.4f", a / s, (t1 - t0) * 1e6 / hz / s, o / s, (tr == "local" ? h / s : 0) }')
-      echo "$transport,$test,$connections,$served,$rps,$p50,$p99,$row,$load" >>"$RAW"
+      echo "$transport,$test,$connections,$served,$rps,$p50,$p99,$row,$load,$round" >>"$RAW"
       log "  $test -c $connections: $rps req/s, p50 $p50 ms, p99 $p99 ms; per request: $(echo "$row" | cut -d, -f2) us CPU, $(echo "$row" | cut -d, -f1) B, off-core $(echo "$row" | cut -d, -f3), hops $(echo "$row" | cut -d, -f4) ${errors}"
     done
   done
   stop_server
+done
 done
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/conditions.txt"
 

@@ -19,6 +19,7 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["timers"] = TimersExample.RunAsync,
     ["stats"] = StatsExample.RunAsync,
     ["sockets"] = SocketsExample.RunAsync,
+    ["aspnetcore"] = AspNetCoreExample.RunAsync,
 };
 
 IEnumerable<string> chosen = args.Length > 0 ? args : examples.Keys;

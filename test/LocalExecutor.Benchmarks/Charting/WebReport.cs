@@ -35,7 +35,9 @@ internal static class WebReport
 
     public static void Render(string rawCsv, string outDir)
     {
-        List<Row> rows = File.ReadLines(rawCsv).Skip(1).Select(Row.Parse).Where(r => r is not null).Select(r => r!).ToList();
+        List<Row> runs = File.ReadLines(rawCsv).Skip(1).Select(Row.Parse).Where(r => r is not null).Select(r => r!).ToList();
+        int rounds = runs.Select(r => r.Round).Distinct().Count();
+        List<Row> rows = runs.GroupBy(r => (r.Transport, r.Test, r.Connections)).Select(Median).ToList();
         Directory.CreateDirectory(outDir);
         string[] transports = s_order.Where(t => rows.Any(r => r.Transport == t)).ToArray();
         (string Test, int Connections)[] configs = rows.Select(r => (r.Test, r.Connections)).Distinct()
@@ -60,6 +62,7 @@ internal static class WebReport
         md.AppendLine("**The machine is a shared 2-vCPU VM** that other jobs use at the same time: the `load` column is the 1-minute load average");
         md.AppendLine("when each run started. Server CPU µs per request (utime + stime of the server process over the run / requests) depends");
         md.AppendLine("far less on the other jobs than req/s does; compare rows of one run.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Each number is the median of {rounds} round(s) in which the transports took turns; a p99 of 0 (wrk's histogram had too few samples) counts as missing.");
         md.AppendLine();
         string conditions = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(rawCsv))!, "conditions.txt");
         if (File.Exists(conditions))
@@ -80,8 +83,13 @@ internal static class WebReport
         md.AppendLine();
         md.AppendLine("![CPU per request](web-cpu.png)");
         md.AppendLine();
-        md.AppendLine("| test | connections | transport | req/s | p50 ms | p99 ms | server CPU µs/request | B allocated/request | requests off their core | cross-thread work items/request | load |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("`server CPUs used` is req/s × CPU per request: how much of a CPU the server got during the run. On a machine this");
+        md.AppendLine("loaded it decides req/s, and it favours servers with more runnable threads (the scheduler shares a CPU per thread):");
+        md.AppendLine("Sockets runs an epoll thread and thread-pool workers, our transport one executor thread. `req/s per server CPU`");
+        md.AppendLine("(10⁶ / CPU µs per request) is the throughput at equal server CPU, the comparison the issue's target asks for.");
+        md.AppendLine();
+        md.AppendLine("| test | connections | transport | req/s | p50 ms | p99 ms | server CPU µs/request | server CPUs used | req/s per server CPU | B allocated/request | requests off their core | cross-thread work items/request | load |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach ((string Test, int Connections) c in configs)
         {
             foreach (string transport in transports)
@@ -89,7 +97,7 @@ internal static class WebReport
                 if (Find(transport, c) is Row r)
                 {
                     md.AppendLine(CultureInfo.InvariantCulture,
-                        $"| {Label(c.Test)} | {c.Connections} | {s_labels[transport]} | {r.Rps:N0} | {r.P50Ms:0.000} | {r.P99Ms:0.000} | {r.CpuUsPerRequest:0.00} | {r.BytesPerRequest:0.#} | {(transport == "local" ? r.OffCorePerRequest.ToString("0.####", CultureInfo.InvariantCulture) : "all")} | {(transport == "local" ? r.HopsPerRequest.ToString("0.####", CultureInfo.InvariantCulture) : "n/a")} | {r.Load:0.##} |");
+                        $"| {Label(c.Test)} | {c.Connections} | {s_labels[transport]} | {r.Rps:N0} | {r.P50Ms:0.000} | {(r.P99Ms > 0 ? r.P99Ms.ToString("0.000", CultureInfo.InvariantCulture) : "n/a")} | {r.CpuUsPerRequest:0.00} | {r.Rps * r.CpuUsPerRequest / 1e6:0.00} | {1e6 / r.CpuUsPerRequest:N0} | {r.BytesPerRequest:0.#} | {(transport == "local" ? r.OffCorePerRequest.ToString("0.####", CultureInfo.InvariantCulture) : "all")} | {(transport == "local" ? r.HopsPerRequest.ToString("0.####", CultureInfo.InvariantCulture) : "n/a")} | {r.Load:0.##} |");
                 }
             }
         }
@@ -100,7 +108,7 @@ internal static class WebReport
         md.AppendLine("Targets: ≥ 1.3x the Sockets transport's req/s (default settings), p99 no worse, no more allocation per request.");
         md.AppendLine("Ratios are LocalExecutor / peer; for CPU per request, lower is better.");
         md.AppendLine();
-        md.AppendLine("| test | connections | req/s vs Sockets | p99 vs Sockets | B/request (ours / Sockets) | CPU/request vs Sockets | req/s vs Sockets+inline | CPU/request vs Sockets+inline |");
+        md.AppendLine("| test | connections | req/s at equal server CPU vs Sockets | req/s as measured vs Sockets | p99 vs Sockets | B/request (ours / Sockets) | CPU/request vs Sockets | req/s at equal CPU vs Sockets+inline |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach ((string Test, int Connections) c in configs)
         {
@@ -113,7 +121,7 @@ internal static class WebReport
             Row? inline = Find("inline", c);
             string Ratio(Row? peer, Func<Row, double> value, double target, bool higherIsBetter)
             {
-                if (peer is null || value(peer) <= 0)
+                if (peer is null || value(peer) <= 0 || value(o) <= 0)
                 {
                     return "n/a";
                 }
@@ -129,7 +137,7 @@ internal static class WebReport
             string bytes = sockets is null ? "n/a" : string.Create(CultureInfo.InvariantCulture,
                 $"{o.BytesPerRequest:0.#} / {sockets.BytesPerRequest:0.#} {(o.BytesPerRequest <= sockets.BytesPerRequest + 0.5 ? "(met)" : "(missed)")}");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {Label(c.Test)} | {c.Connections} | {Ratio(sockets, r => r.Rps, 1.3, true)} | {Ratio(sockets, r => r.P99Ms, 1.0, false)} | {bytes} | {Plain(sockets, o.CpuUsPerRequest, r => r.CpuUsPerRequest)} | {Plain(inline, o.Rps, r => r.Rps)} | {Plain(inline, o.CpuUsPerRequest, r => r.CpuUsPerRequest)} |");
+                $"| {Label(c.Test)} | {c.Connections} | {Ratio(sockets, r => 1e6 / r.CpuUsPerRequest, 1.3, true)} | {Ratio(sockets, r => r.Rps, 1.3, true)} | {Ratio(sockets, r => r.P99Ms, 1.0, false)} | {bytes} | {Plain(sockets, o.CpuUsPerRequest, r => r.CpuUsPerRequest)} | {Plain(inline, 1e6 / o.CpuUsPerRequest, r => 1e6 / r.CpuUsPerRequest)} |");
         }
 
         md.AppendLine();
@@ -138,13 +146,40 @@ internal static class WebReport
         Console.WriteLine($"results.md and charts written to {outDir}");
     }
 
+    private static Row Median(IEnumerable<Row> group)
+    {
+        Row[] all = group.ToArray();
+        static double Mid(IEnumerable<double> values)
+        {
+            double[] sorted = values.Order().ToArray();
+            if (sorted.Length == 0)
+            {
+                return 0;
+            }
+
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        return all[0] with
+        {
+            Rps = Mid(all.Select(r => r.Rps)),
+            P50Ms = Mid(all.Select(r => r.P50Ms)),
+            P99Ms = Mid(all.Select(r => r.P99Ms).Where(p => p > 0)),
+            BytesPerRequest = Mid(all.Select(r => r.BytesPerRequest)),
+            CpuUsPerRequest = Mid(all.Select(r => r.CpuUsPerRequest)),
+            OffCorePerRequest = Mid(all.Select(r => r.OffCorePerRequest)),
+            HopsPerRequest = Mid(all.Select(r => r.HopsPerRequest)),
+            Load = Mid(all.Select(r => r.Load)),
+        };
+    }
+
     private static string Label(string test) => test switch
     {
         "plaintext-pipelined" => "plaintext, 16 pipelined",
         _ => test,
     };
 
-    private sealed record Row(string Transport, string Test, int Connections, double Rps, double P50Ms, double P99Ms, double BytesPerRequest, double CpuUsPerRequest, double OffCorePerRequest, double HopsPerRequest, double Load)
+    private sealed record Row(string Transport, string Test, int Connections, double Rps, double P50Ms, double P99Ms, double BytesPerRequest, double CpuUsPerRequest, double OffCorePerRequest, double HopsPerRequest, double Load, int Round)
     {
         // transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min
         public static Row? Parse(string line)
@@ -156,7 +191,7 @@ internal static class WebReport
             }
 
             static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-            return new Row(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(f[4]), D(f[5]), D(f[6]), D(f[7]), D(f[8]), D(f[9]), D(f[10]), D(f[11]));
+            return new Row(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(f[4]), D(f[5]), D(f[6]), D(f[7]), D(f[8]), D(f[9]), D(f[10]), D(f[11]), f.Length > 12 && f[12].Length > 0 ? int.Parse(f[12], CultureInfo.InvariantCulture) : 1);
         }
     }
 }
