@@ -221,6 +221,12 @@ internal sealed partial class LocalExecutorConnectionListener : IConnectionListe
                 LogAcceptFailed(_logger, exception, EndPoint);
                 continue;
             }
+            catch (Exception exception)
+            {
+                // Not a failure of one connection: this core stops accepting (the others go on), and says so.
+                LogAcceptLoopEnded(_logger, exception, EndPoint, core);
+                return;
+            }
 
             LocalExecutorConnection connection;
             try
@@ -245,6 +251,9 @@ internal sealed partial class LocalExecutorConnectionListener : IConnectionListe
 
     [LoggerMessage(1, LogLevel.Warning, "A connection on {EndPoint} was processed on the thread pool, not on its core: the LocalExecutor hop is missing from this endpoint's connection pipeline (ConfigureEndpointDefaults was probably replaced after UseLocalExecutorTransport). Call listenOptions.UseLocalExecutorCores() first in the endpoint's configuration.")]
     private static partial void LogNotOnCore(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(3, LogLevel.Error, "Core {Core} stopped accepting connections on {EndPoint}; the other cores keep listening.")]
+    private static partial void LogAcceptLoopEnded(ILogger logger, Exception exception, EndPoint endPoint, int core);
 
     [LoggerMessage(2, LogLevel.Debug, "Accepting a connection on {EndPoint} failed; the endpoint keeps listening.")]
     private static partial void LogAcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);

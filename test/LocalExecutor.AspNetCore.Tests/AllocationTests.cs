@@ -26,11 +26,16 @@ public sealed class AllocationTests(ITestOutputHelper output)
     [Fact]
     public async Task A_warm_keep_alive_request_allocates_no_more_than_on_the_Sockets_transport()
     {
+        // Each twice, alternating, and the smaller of the two: a stray allocation elsewhere in the process (the runner,
+        // a tiering recompile) only ever adds.
         double sockets = await MeasureAsync(local: false);
         double ours = await MeasureAsync(local: true);
+        sockets = Math.Min(sockets, await MeasureAsync(local: false));
+        ours = Math.Min(ours, await MeasureAsync(local: true));
         output.WriteLine($"bytes per request, client included: LocalExecutor {ours:0.0}, Sockets {sockets:0.0}");
-        // Measured: about 29 B more per request than Sockets (of ~2,200 B, the client's included), the one issue-11 target
-        // this transport misses (docs/aspnetcore.md); the bound keeps it from growing unnoticed.
+
+        // Measured: ours about 2,225 B, Sockets 2,196 to 2,227 B from run to run (the client's included); the bound
+        // keeps a per-request allocation in the transport from appearing unnoticed.
         ours.Should().BeLessThanOrEqualTo(sockets + 64, "the transport adds at most a small object's worth per warm request");
     }
 
@@ -65,8 +70,8 @@ public sealed class AllocationTests(ITestOutputHelper output)
             }
         }
 
-        await RequestsAsync(3000); // warm: the connection, tiered compilation, pools
-        const int Requests = 4000;
+        await RequestsAsync(2000); // warm: the connection, tiered compilation, pools
+        const int Requests = 3000;
         long before = GC.GetTotalAllocatedBytes(precise: true);
         await RequestsAsync(Requests);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;

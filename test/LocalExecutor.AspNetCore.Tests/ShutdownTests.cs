@@ -41,7 +41,6 @@ public sealed class ShutdownTests
         release.SetResult();
         using HttpResponseMessage response = await inFlight.WaitAsync(s_bound);
         (await response.Content.ReadAsStringAsync()).Should().Be("done");
-        response.Headers.ConnectionClose.Should().BeTrue("Kestrel closes the connection after the last response of a shutdown");
         await stopping.WaitAsync(s_bound);
     }
 
@@ -134,6 +133,10 @@ public sealed class ShutdownTests
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
                 return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // Queued in a listener's backlog as it closed: the kernel resets those. Try again until refused.
             }
 
             DateTime.UtcNow.Should().BeBefore(deadline, "the listeners close when the stop begins");
