@@ -21,6 +21,7 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["metrics"] = MetricsExample.RunAsync,
     ["sockets"] = SocketsExample.RunAsync,
     ["shutdown"] = ShutdownExample.RunAsync,
+    ["aspnetcore"] = AspNetCoreExample.RunAsync,
 };
 
 IEnumerable<string> chosen = args.Length > 0 ? args : examples.Keys;

@@ -14,7 +14,8 @@ namespace ThreadPerCore.Benchmarks;
 /// <c>dotnet run -c Release --project test/LocalExecutor.Benchmarks -- [--quick] [--filter PATTERN] [--no-chart] [--out DIR]</c>
 /// runs the workloads and then renders the charts and the ratio table;
 /// <c>-- --chart RESULTS_DIR [--out DIR]</c> only renders them from an earlier run's results;
-/// <c>-- --redis-report RAW.csv --out DIR</c> renders build/bench-redis.sh's results (docs/redis.md).
+/// <c>-- --redis-report RAW.csv --out DIR</c> renders build/bench-redis.sh's results (docs/redis.md);
+/// <c>-- --web-report RAW.csv --out DIR</c> renders build/bench-web.sh's results (docs/aspnetcore.md).
 /// </summary>
 internal static class Program
 {
@@ -37,11 +38,18 @@ internal static class Program
         bool noChart = Take(rest, "--no-chart");
         string? chartOnly = TakeValue(rest, "--chart");
         string? redisReport = TakeValue(rest, "--redis-report");
+        string? webReport = TakeValue(rest, "--web-report");
         string outDir = TakeValue(rest, "--out") ?? DefaultOutputDirectory();
 
         if (redisReport is not null)
         {
             RedisReport.Render(redisReport, outDir);
+            return 0;
+        }
+
+        if (webReport is not null)
+        {
+            WebReport.Render(webReport, outDir);
             return 0;
         }
 

@@ -29,7 +29,8 @@ internal sealed class ConnectionPipe : IDuplexPipe
         _minimumReceive = options.MinimumReceiveSize;
         _waitForData = options.WaitForDataBeforeAllocatingBuffer;
         var scheduler = new LocalPipeScheduler(LocalExecutor.CurrentQueueOrDefault(connection.Executor));
-        MemoryPool<byte> pool = options.Pool ?? (connection.IsReactorDriven ? connection.Executor.Reactor!.MemoryPool : MemoryPool<byte>.Shared);
+        MemoryPool<byte> pool = options.Pool ?? DefaultPool(connection);
+        Pool = pool;
         _input = new Pipe(new PipeOptions(pool, scheduler, scheduler, options.InputPauseThreshold, options.InputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(pool, scheduler, scheduler, options.OutputPauseThreshold, options.OutputResumeThreshold, options.MinimumReceiveSize, useSynchronizationContext: false));
 
@@ -38,6 +39,13 @@ internal sealed class ConnectionPipe : IDuplexPipe
         _ = ReceiveLoopAsync();
         _sendLoop = SendLoopAsync();
     }
+
+    /// <summary>The pool the pipes' buffers come from.</summary>
+    public MemoryPool<byte> Pool { get; }
+
+    /// <summary>The pool a connection's pipes use when their options name none: the core's own on the reactor.</summary>
+    public static MemoryPool<byte> DefaultPool(LocalConnection connection) =>
+        connection.IsReactorDriven ? connection.Executor.Reactor!.MemoryPool : MemoryPool<byte>.Shared;
 
     /// <summary>Completes when everything the application wrote was sent (or sending failed).</summary>
     public Task Sent => _sendLoop;
@@ -93,7 +101,8 @@ internal sealed class ConnectionPipe : IDuplexPipe
                 int received = await _connection.ReceiveCoreAsync(memory);
                 if (received == 0)
                 {
-                    break; // the peer finished sending
+                    _connection.SignalEnded(); // the peer finished sending
+                    break;
                 }
 
                 writer.Advance(received);
@@ -107,6 +116,7 @@ internal sealed class ConnectionPipe : IDuplexPipe
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
             error = e is ObjectDisposedException && _connection.IsClosed ? null : e;
+            _connection.SignalEnded(); // reset by the peer, or closed here
         }
 
         await writer.CompleteAsync(error);
@@ -152,6 +162,8 @@ internal sealed class ConnectionPipe : IDuplexPipe
         await reader.CompleteAsync(error);
         if (error is not null)
         {
+            _connection.SignalEnded();
+
             // The peer cannot take more: stop filling the input too, the application learns it from both sides.
             _input.Writer.CancelPendingFlush();
         }

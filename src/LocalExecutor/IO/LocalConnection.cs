@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Diagnostics;
 using System.IO;
 using System.IO.Pipelines;
@@ -31,8 +32,10 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
     private readonly ReactorSocket? _driven;
     private ConnectionPipe? _pipe;
+    private CancellationTokenSource? _ended;
     private int _closed;
     private int _closing;
+    private int _endSignalled;
 
     internal LocalConnection(LocalExecutor executor, Socket socket, Reactor? reactor)
     {
@@ -55,6 +58,46 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
     /// <summary>The peer's endpoint.</summary>
     public EndPoint? RemoteEndPoint => Socket.RemoteEndPoint;
+
+    /// <summary>The pool the connection's pipes take their buffers from (<see cref="ConnectionPipeOptions.Pool"/> when
+    /// the pipe was created with one; else the executor's own pool of 4 KiB blocks on the reactor, or
+    /// <see cref="MemoryPool{T}.Shared"/>). Code that writes into the pipes, such as a protocol layer renting its own
+    /// scratch buffers, can rent from it to share the core's blocks; renting off the core allocates a fresh block.</summary>
+    public MemoryPool<byte> MemoryPool => _pipe?.Pool ?? ConnectionPipe.DefaultPool(this);
+
+    /// <summary>
+    /// Fires when the connection ends: the peer finished sending or reset it (the pipe's receive side saw it), sending
+    /// failed, or it was closed or aborted here. With a <see cref="Pipe"/>, callbacks run on the executor's thread when
+    /// the end is seen there (a close from another thread is handed to the executor first). This is what a server
+    /// watches to abandon a request whose client went away (Kestrel's <c>ConnectionClosed</c>).
+    /// </summary>
+    public CancellationToken Ended
+    {
+        get
+        {
+            if (Volatile.Read(ref _endSignalled) != 0)
+            {
+                return new CancellationToken(canceled: true);
+            }
+
+            CancellationTokenSource? source = Volatile.Read(ref _ended);
+            if (source is null)
+            {
+                var created = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _ended, created, null) ?? created;
+                if (source != created)
+                {
+                    created.Dispose();
+                }
+                else if (Volatile.Read(ref _endSignalled) != 0)
+                {
+                    source.Cancel(); // the end was signalled between the check and the publication
+                }
+            }
+
+            return source.Token;
+        }
+    }
 
     /// <summary>
     /// The connection as a pair of pipes whose reader and writer continuations run on the executor (the shape Kestrel
@@ -225,6 +268,27 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Fires <see cref="Ended"/> once (the pipe's loops and the close call it).</summary>
+    internal void SignalEnded()
+    {
+        if (Interlocked.Exchange(ref _endSignalled, 1) != 0)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _ended) is { } source)
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (AggregateException exception)
+            {
+                Executor.ReportUnhandled(exception); // a callback threw: the connection still ends
+            }
+        }
+    }
+
     internal ValueTask<int> ReceiveCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         VerifyOwner();
@@ -325,6 +389,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         }
 
         _pipe?.OnConnectionClosing();
+        SignalEnded();
         if (_driven is { } driven)
         {
             driven.Close(Disposed(), abort);

@@ -135,45 +135,11 @@ internal static class RedisReport
 
     private static void Chart(string[] servers, (string Test, int Pipeline, int Clients)[] configs, Func<string, (string, int, int), Row?> find, Func<Row, double> value, string axis, string title, string path)
     {
-        var plot = new Plot();
-        double width = 0.8 / servers.Length;
-        var ticks = new List<Tick>();
-        for (int s = 0; s < servers.Length; s++)
-        {
-            var bars = new List<Bar>();
-            for (int c = 0; c < configs.Length; c++)
-            {
-                if (find(servers[s], configs[c]) is Row r)
-                {
-                    double v = value(r);
-                    bars.Add(new Bar
-                    {
-                        Position = c + ((s - ((servers.Length - 1) / 2.0)) * width),
-                        Value = v,
-                        Size = width * 0.95,
-                        FillColor = s_colors[servers[s]],
-                        Label = v >= 100 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.##", CultureInfo.InvariantCulture),
-                    });
-                }
-            }
-
-            var series = plot.Add.Bars(bars);
-            series.LegendText = s_labels[servers[s]];
-            series.ValueLabelStyle.FontSize = 9;
-        }
-
-        for (int c = 0; c < configs.Length; c++)
-        {
-            ticks.Add(new Tick(c, $"{configs[c].Test.ToUpperInvariant()} -P {configs[c].Pipeline}\n{configs[c].Clients} conns", isMajor: true));
-        }
-
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Margins(bottom: 0);
-        plot.YLabel(axis);
-        plot.Title($"RESP servers on one CPU, redis-benchmark on another: {title}", size: 14);
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, 1300, 560);
+        GroupedBarChart.Series[] series = servers
+            .Select(server => new GroupedBarChart.Series(s_labels[server], s_colors[server], c => find(server, configs[c]) is Row r ? value(r) : null))
+            .ToArray();
+        string[] groups = configs.Select(c => $"{c.Test.ToUpperInvariant()} -P {c.Pipeline}\n{c.Clients} conns").ToArray();
+        GroupedBarChart.Save(series, groups, axis, $"RESP servers on one CPU, redis-benchmark on another: {title}", path);
     }
 
     private sealed record Row(string Server, string Test, int Pipeline, int Clients, double Rps, double P50Ms, double P99Ms, double? BytesPerRequest, double Load, double? CpuUsPerRequest)
