@@ -89,4 +89,25 @@ public sealed class SendBlockingTests : IAsyncLifetime
         caught.Should().BeSameAs(failure, "the callback's exception reaches the sender unwrapped");
         steps.Should().Be(1, "the callback ran exactly once");
     }
+
+    [Fact]
+    public async Task Send_rejects_a_null_callback_on_any_thread_before_queueing_anything()
+    {
+        Action fromHere = () => _executor.SynchronizationContext.Send(null!, null);
+        fromHere.Should().Throw<ArgumentNullException>().WithParameterName("d");
+
+        Type? onExecutor = await _executor.OnExecutor(() =>
+        {
+            try
+            {
+                _executor.SynchronizationContext.Send(null!, null);
+                return null;
+            }
+            catch (Exception exception)
+            {
+                return exception.GetType();
+            }
+        });
+        onExecutor.Should().Be<ArgumentNullException>();
+    }
 }
