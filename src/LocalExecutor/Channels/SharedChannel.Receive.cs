@@ -112,12 +112,6 @@ public sealed partial class SharedChannel<T> : IReceiveSide<T>
         return true;
     }
 
-    private bool HasItemOrClosed()
-    {
-        long word = Volatile.Read(ref _indices.TailWord);
-        return (word >> SpscIndices.FlagBits) != _indices.HeadPosition || (word & SpscIndices.ClosedBit) != 0;
-    }
-
     /// <summary>Raises the consumer's waiting flag unless an item is there or the channel closed.</summary>
     private bool TryWaitForItem() => WaitingWord.TryRaise(ref _indices.TailWord, _indices.HeadPosition);
 

@@ -28,6 +28,13 @@ public sealed class ParkerTests
     }
 
     [Fact]
+    public void The_harness_finds_the_lost_wake_up_of_a_parker_that_rechecks_before_announcing_it_sleeps()
+    {
+        string bug = Systematic.AssertFindsBug(() => OwnerTakesAll(new EarlyRecheckParker(), producers: 2, timeoutMilliseconds: Timeout.Infinite));
+        Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_interleaving_loses_the_stop_request_of_another_thread_racing_a_producer() =>
         Systematic.AssertNoBug(() => OwnerStopsWhenAsked(recheckStop: true));
 
@@ -174,6 +181,48 @@ public sealed class ParkerTests
         public void Unpark()
         {
             if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+            {
+                _signal.Release();
+            }
+        }
+
+        public void Dispose() => _signal.Dispose();
+    }
+
+    /// <summary>The shipped protocol with its two steps swapped: the owner re-checks its inbox and only then announces
+    /// that it sleeps. A producer that enqueues between the two reads the state before the announcement, sees an
+    /// awake owner and does not signal; the owner then sleeps on an inbox that holds work.</summary>
+    private sealed class EarlyRecheckParker : IParkerUnderTest
+    {
+        private const int Empty = 0;
+        private const int Parked = 1;
+        private const int Notified = 2;
+        private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+        private int _state;
+
+        public void Park(int timeoutMilliseconds, System.Func<bool> hasWork)
+        {
+            if (Interlocked.CompareExchange(ref _state, Empty, Notified) == Notified || hasWork())
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, Parked, Empty) != Empty)
+            {
+                Volatile.Write(ref _state, Empty);
+                return;
+            }
+
+            bool signalled = _signal.Wait(timeoutMilliseconds);
+            if (Interlocked.Exchange(ref _state, Empty) == Notified && !signalled)
+            {
+                _signal.Wait(Timeout.Infinite);
+            }
+        }
+
+        public void Unpark()
+        {
+            if (Volatile.Read(ref _state) == Parked && Interlocked.Exchange(ref _state, Notified) == Parked)
             {
                 _signal.Release();
             }

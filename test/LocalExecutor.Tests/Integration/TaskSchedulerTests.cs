@@ -60,24 +60,6 @@ public sealed class TaskSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Another_executor_never_inlines_our_tasks()
-    {
-        await using LocalExecutor other = Executors.Start("other");
-        using var release = new ManualResetEventSlim();
-        // Keep our executor busy so the task stays queued while the other executor waits on it.
-        Task blocker = _executor.Spawn(() => release.Wait(Bounded.Timeout)).AsTask();
-        Task<Thread> ours = Task.Factory.StartNew(() => Thread.CurrentThread, CancellationToken.None, TaskCreationOptions.None, _executor.Scheduler);
-
-        Task waited = other.Spawn(() => { _ = ours.Wait(TimeSpan.FromMilliseconds(50)); }).AsTask();
-        await waited.Within("the other executor's bounded wait");
-        ours.IsCompleted.Should().BeFalse("the other executor must not run our task inline");
-
-        release.Set();
-        (await ours.Within("our task")).Should().BeSameAs(_executor.Thread);
-        await blocker.Within("the blocker");
-    }
-
-    [Fact]
     public void MaximumConcurrencyLevel_is_one() => _executor.Scheduler.MaximumConcurrencyLevel.Should().Be(1);
 
     [Fact]
