@@ -162,6 +162,10 @@ public sealed partial class LocalExecutor
         Volatile.Write(ref _sliceDeadline, deadline);
         PreemptClock.Nudge(deadline);
         t_currentQueue = queue;
+        if (_turnWatch is { } watch)
+        {
+            watch.Queue = queue;
+        }
 
         if (queue == _defaultQueue)
         {
@@ -297,6 +301,8 @@ public sealed partial class LocalExecutor
     /// <summary>Runs one work item. Nothing it throws escapes: exceptions go to <see cref="UnhandledException"/>.</summary>
     private void Execute(TaskQueue queue, in WorkItem item)
     {
+        TurnWatch? watch = _turnWatch;
+        watch?.Begin(item.Kind, item.Target, item.State);
         try
         {
             switch (item.Kind)
@@ -328,6 +334,8 @@ public sealed partial class LocalExecutor
         {
             ReportUnhandled(exception);
         }
+
+        watch?.End();
 
         // Work may leave AsyncLocal values or another synchronization context on the thread; the next item must not
         // inherit them. The fields are read off the executor's own thread: two thread-local lookups per item saved.
@@ -397,6 +405,8 @@ public sealed partial class LocalExecutor
         {
             TimerEntry entry = _timers.Pop();
             fired++;
+            TurnWatch? watch = _turnWatch;
+            watch?.Begin(WorkKind.Control, entry, null);
             try
             {
                 entry.OnDue(this, now);
@@ -405,6 +415,8 @@ public sealed partial class LocalExecutor
             {
                 ReportUnhandled(exception);
             }
+
+            watch?.End();
         }
 
         if (fired != 0)

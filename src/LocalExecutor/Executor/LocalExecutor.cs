@@ -35,6 +35,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     private readonly TaskQueue _defaultQueue;
     private readonly LocalExecutorOptions _options;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly TurnWatch? _turnWatch;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _startFailure;
 
@@ -45,7 +46,8 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it): a negative
     /// <see cref="LocalExecutorOptions.SpinBeforePark"/> or <see cref="LocalExecutorOptions.StackSize"/>, a
     /// <see cref="LocalExecutorOptions.PreemptTimeSlice"/> under 1 ms, a <see cref="LocalExecutorOptions.ShutdownTimeout"/>
-    /// that is neither positive nor infinite.</exception>
+    /// that is neither positive nor infinite, a <see cref="LocalExecutorOptions.StallThreshold"/> that is neither positive
+    /// nor infinite, a negative <see cref="LocalExecutorOptions.StallReportsPerMinute"/>.</exception>
     /// <exception cref="InvalidOperationException">The operating system refused to pin the thread.</exception>
     public LocalExecutor(LocalExecutorOptions? options = null)
     {
@@ -55,6 +57,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PreemptTimeSlice, TimeSpan.FromMilliseconds(1), "options.PreemptTimeSlice");
         ArgumentOutOfRangeException.ThrowIfNegative(_options.StackSize, "options.StackSize");
         _shutdownTimeout = ValidateShutdownTimeout(_options.ShutdownTimeout);
+        _turnWatch = CreateTurnWatch();
 
         // Times that do not fit in clock ticks saturate to "never" instead of overflowing deadlines into the past.
         _options.SpinBeforePark = Deadlines.Saturate(_options.SpinBeforePark);

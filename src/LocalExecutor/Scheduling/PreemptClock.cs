@@ -42,11 +42,16 @@ internal static class PreemptClock
     private static long s_wakeAt = long.MaxValue;
     private static int s_parked;
     private static int s_nudged;
+    private static long s_looks;
 
     /// <summary>The time, in <see cref="Stopwatch"/> ticks, as of the clock's last look: never ahead of real time, at
     /// least as late as any slice deadline that has passed (give or take a millisecond), and at most
     /// <see cref="MaxSleepMilliseconds"/> behind while any executor is awake.</summary>
     public static long Now => Volatile.Read(ref s_now);
+
+    /// <summary>How many looks the clock has taken (each publishes the time and watches the awake executors' turns for
+    /// stalls): lets tests wait for the watcher deterministically.</summary>
+    internal static long Looks => Volatile.Read(ref s_looks);
 
     public static long ToTicks(TimeSpan time) => (long)(time.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
@@ -110,6 +115,7 @@ internal static class PreemptClock
             {
                 anyAwake = true;
                 earliest = Math.Min(earliest, executor.SliceDeadlineForClock);
+                executor.TurnWatchForClock?.Check(Volatile.Read(ref s_now)); // stall detection rides on the same look
             }
         }
 
@@ -125,6 +131,7 @@ internal static class PreemptClock
             long now = Stopwatch.GetTimestamp();
             Volatile.Write(ref s_now, now);
             long next = Scan(out bool anyAwake);
+            Volatile.Write(ref s_looks, s_looks + 1);
             idleLooks = anyAwake ? 0 : idleLooks + 1;
             if (idleLooks >= IdleWakeupsBeforePark)
             {

@@ -22,7 +22,6 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
         Func<TState, T> work = _work!;
         TState argument = _argument;
         EnterSpawnContext();
-        ReleaseBody();
         try
         {
             SetResultCore(work(argument));
@@ -31,7 +30,11 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
         {
             SetExceptionCore(exception);
         }
+
+        ReleaseBody(); // after the call: while it runs, stall reports and debuggers can name the delegate
     }
+
+    internal override object? DiagnosticBody => UserBody(_work, _argument);
 
     private protected override void ReleaseBody()
     {

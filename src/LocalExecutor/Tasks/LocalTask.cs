@@ -261,6 +261,16 @@ public abstract partial class LocalTask
     /// <summary>One step of the body. Must report failures through <see cref="SetExceptionCore"/>, not throw.</summary>
     private protected abstract void Poll();
 
+    /// <summary>What the body is, for stall reports and debuggers: the state machine's <see cref="Type"/> of an async
+    /// method, the delegate of a spawned body, a running task; null when the task has no body of its own (a sleep).
+    /// Read from other threads without synchronization: a racy answer is good enough there.</summary>
+    internal virtual object? DiagnosticBody => null;
+
+    /// <summary>The user's delegate of a spawn: the spawn overloads without a state argument pass it as the state of a
+    /// static adapter of ours, which names nothing.</summary>
+    private protected static object? UserBody(System.Delegate? work, object? argument) =>
+        argument is System.Delegate user && work?.Method.DeclaringType?.Assembly == typeof(LocalTask).Assembly ? user : work;
+
     /// <summary>Releases what the body holds (its state machine or delegate) once it will never run again.</summary>
     private protected abstract void ReleaseBody();
 

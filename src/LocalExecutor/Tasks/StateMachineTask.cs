@@ -21,6 +21,8 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
     {
     }
 
+    internal override object? DiagnosticBody => typeof(TStateMachine);
+
     private protected override void Poll()
     {
         ExecutionContext? context = BodyContext;

@@ -34,8 +34,6 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         {
             Func<TState, Task> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             EnterSpawnContext();
             try
             {
@@ -43,9 +41,14 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                _body = null;
+                _argument = default!;
                 SetExceptionCore(exception);
                 return;
             }
+
+            _body = null; // after the call: while it runs, stall reports and debuggers can name the delegate
+            _argument = default!;
 
             if (!running.IsCompleted)
             {
@@ -69,6 +72,8 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             SetExceptionCore(exception);
         }
     }
+
+    internal override object? DiagnosticBody => _body is null ? _running : UserBody(_body, _argument);
 
     private protected override void ReleaseBody()
     {

@@ -33,8 +33,6 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         {
             Func<TState, ValueTask<T>> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             _started = true;
             EnterSpawnContext();
             try
@@ -43,9 +41,12 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
+                ReleaseCall();
                 SetExceptionCore(exception);
                 return;
             }
+
+            ReleaseCall(); // after the call: while it runs, stall reports and debuggers can name the delegate
         }
 
         ValueTaskAwaiter<T> awaiter = _running.GetAwaiter();
@@ -72,6 +73,14 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         {
             _running = default;
         }
+    }
+
+    internal override object? DiagnosticBody => UserBody(_body, _argument);
+
+    private void ReleaseCall()
+    {
+        _body = null;
+        _argument = default!;
     }
 
     private protected override void ReleaseBody()
@@ -107,8 +116,6 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         {
             Func<TState, ValueTask> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             _started = true;
             EnterSpawnContext();
             try
@@ -117,9 +124,12 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
             }
             catch (Exception exception)
             {
+                ReleaseCall();
                 SetExceptionCore(exception);
                 return;
             }
+
+            ReleaseCall(); // after the call: while it runs, stall reports and debuggers can name the delegate
         }
 
         ValueTaskAwaiter awaiter = _running.GetAwaiter();
@@ -147,6 +157,14 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         {
             _running = default;
         }
+    }
+
+    internal override object? DiagnosticBody => UserBody(_body, _argument);
+
+    private void ReleaseCall()
+    {
+        _body = null;
+        _argument = default!;
     }
 
     private protected override void ReleaseBody()
