@@ -71,6 +71,30 @@ internal sealed class TurnWatch
         _state = null;
     }
 
+    /// <summary>A turn begins inside another (the outer one waits in <see cref="LocalExecutor.PumpUntil"/>): the count
+    /// stays odd but changes, so the watcher times the inner turn afresh (owner thread).</summary>
+    /// <returns>The outer turn's work, for <see cref="EndNested"/>.</returns>
+    public (WorkKind Kind, object? Work, object? State, TaskQueue? Queue) BeginNested(WorkKind kind, object work, object? state, TaskQueue queue)
+    {
+        var outer = (_kind, _work, _state, _queue);
+        _kind = kind;
+        _work = work;
+        _state = state;
+        _queue = queue;
+        Volatile.Write(ref _turn, _turn + 2);
+        return outer;
+    }
+
+    /// <summary>The inner turn ended; the outer one goes on, timed afresh (owner thread).</summary>
+    public void EndNested((WorkKind Kind, object? Work, object? State, TaskQueue? Queue) outer)
+    {
+        Volatile.Write(ref _turn, _turn + 2);
+        (_kind, _work, _state, _queue) = outer;
+    }
+
+    /// <summary>The outer turn slept in a nested park: time it afresh, the sleep was no stall (owner thread).</summary>
+    public void Renew() => Volatile.Write(ref _turn, _turn + 2);
+
     /// <summary>
     /// The watcher's look (preemption clock thread, at <paramref name="now"/>): a turn seen running at an earlier look
     /// at least the threshold ago, and still running, is a stall; it is counted once and reported if the rate limit
