@@ -17,7 +17,8 @@ namespace ThreadPerCore;
 /// The executor starts in the constructor: when it returns, the thread runs, is pinned, and accepts work.
 /// <see cref="DisposeAsync"/> stops it and joins the thread.
 /// </remarks>
-[DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks")]
+[DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks, {QueuedCountForDebugger} queued")]
+[DebuggerTypeProxy(typeof(LocalExecutorDebugView))]
 public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 {
     [ThreadStatic]
@@ -160,6 +161,14 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     internal ExecutionContext? LoopContext { get; private set; }
 
     private int LiveTaskCount => LiveTasks.Count;
+
+    private int QueuedCountForDebugger => GetStats().QueueLength + _inbox.Count;
+
+    /// <summary>The task queues, the default one first (debugger view).</summary>
+    internal TaskQueue[] QueuesForDebugger => Volatile.Read(ref _queues);
+
+    /// <summary>A copy of the inbox (debugger view).</summary>
+    internal WorkItem[] InboxForDebugger => _inbox.ToArray();
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless called on this executor's thread.</summary>
     public void VerifyAccess()

@@ -15,6 +15,7 @@ namespace ThreadPerCore;
 /// synchronization context, or the thread pool). <see cref="Cancel"/> ends it without another poll.
 /// </remarks>
 [DebuggerDisplay("{DebuggerState,nq}")]
+[DebuggerTypeProxy(typeof(LocalTaskDebugView))]
 [AsyncMethodBuilder(typeof(LocalTaskMethodBuilder))]
 public abstract partial class LocalTask
 {
@@ -306,7 +307,8 @@ public abstract partial class LocalTask
     {
     }
 
-    private string DebuggerState
+    /// <summary>The state word in words, for the debugger view.</summary>
+    internal string DebuggerStateText
     {
         get
         {
@@ -315,7 +317,9 @@ public abstract partial class LocalTask
                 : (state & TaskState.Closed) != 0 ? "Closed"
                 : (state & TaskState.Running) != 0 ? ((state & TaskState.Scheduled) != 0 ? "Running, woken" : "Running")
                 : (state & TaskState.Scheduled) != 0 ? "Scheduled" : "Idle";
-            return $"{GetType().Name} on {_queue}: {flags}";
+            return flags;
         }
     }
+
+    private string DebuggerState => $"{WorkDescription.OfLocalTask(this).Text} on {_queue}: {DebuggerStateText}";
 }
