@@ -19,6 +19,8 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["timers"] = TimersExample.RunAsync,
     ["stats"] = StatsExample.RunAsync,
     ["sockets"] = SocketsExample.RunAsync,
+    ["stalls"] = StallsExample.RunAsync,
+    ["joinable-tasks"] = JoinableTasksExample.RunAsync,
 };
 
 IEnumerable<string> chosen = args.Length > 0 ? args : examples.Keys;

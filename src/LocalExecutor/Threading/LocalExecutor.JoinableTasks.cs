@@ -44,4 +44,14 @@ public sealed partial class LocalExecutor
     /// </list>
     /// </summary>
     public JoinableTaskFactory JoinableTaskFactory => JoinableTaskContext.Factory;
+
+    /// <summary>
+    /// <c>await executor.SwitchTo()</c> moves an async method (a <see cref="System.Threading.Tasks.Task"/> method or a
+    /// lambda) onto this executor's thread; on that thread already it does not yield. Costs one queued continuation.
+    /// The vs-threading analyzers know it as a method that switches to the main thread (the package ships
+    /// <c>vs-threading.MainThreadSwitchingMethods.txt</c>), as they know <see cref="VerifyAccess"/> as one that asserts it.
+    /// A <see cref="LocalTask"/> method stays on its own executor: awaiting another executor's switch fails there.
+    /// </summary>
+    /// <returns>The awaitable.</returns>
+    public ExecutorSwitchAwaitable SwitchTo() => new(this);
 }

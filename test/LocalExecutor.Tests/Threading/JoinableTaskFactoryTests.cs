@@ -135,3 +135,34 @@ internal static class LocalTaskWork
         return value + 1;
     }
 }
+
+public sealed class SwitchToTests
+{
+    [Fact]
+    public async Task SwitchTo_moves_a_Task_method_onto_the_executor_and_does_not_yield_there()
+    {
+        await using LocalExecutor executor = Executors.Start("switch-to");
+
+        (Thread arrived, bool completedAtOnce) = await Task.Run(async () =>
+        {
+            await executor.SwitchTo();
+            return (Thread.CurrentThread, executor.SwitchTo().GetAwaiter().IsCompleted);
+        }).Within("the switch");
+
+        arrived.Should().BeSameAs(executor.Thread);
+        completedAtOnce.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_LocalTask_method_cannot_switch_to_another_executor()
+    {
+        await using LocalExecutor home = Executors.Start("switch-home");
+        await using LocalExecutor other = Executors.Start("switch-other");
+
+        Func<Task> act = () => home.Start(() => SwitchAway(other)).Within("the method");
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*always resumes on its own executor*");
+    }
+
+    private static async LocalTask SwitchAway(LocalExecutor other) => await other.SwitchTo();
+}
