@@ -176,3 +176,50 @@ public sealed class BlockingWaitDetectionTests
         (await cancelled.AsTask()).Should().Be(1);
     }
 }
+
+// The platform fact behind the README's "why not SynchronizationContext.Wait": the runtime does route blocking waits
+// through a context that asks for it, but hands it only wait handles, which cannot tell local work from anything else.
+public sealed class SynchronizationContextWaitFactTests
+{
+    private sealed class CountingContext : SynchronizationContext
+    {
+        public int Waits;
+
+        public CountingContext() => SetWaitNotificationRequired();
+
+        public override int Wait(IntPtr[] waitHandles, bool waitAll, int millisecondsTimeout)
+        {
+            Waits++;
+            return base.Wait(waitHandles, waitAll, millisecondsTimeout);
+        }
+    }
+
+    [Fact]
+    public void The_runtime_calls_SynchronizationContext_Wait_for_Task_Wait_ManualResetEventSlim_and_Monitor_Wait()
+    {
+        int taskWaits = 0, eventWaits = 0, monitorWaits = 0;
+        var thread = new Thread(() =>
+        {
+            var context = new CountingContext();
+            SynchronizationContext.SetSynchronizationContext(context);
+            new TaskCompletionSource().Task.Wait(50);
+            taskWaits = context.Waits;
+            using var never = new ManualResetEventSlim();
+            never.Wait(50);
+            eventWaits = context.Waits - taskWaits;
+            object gate = new();
+            lock (gate)
+            {
+                Monitor.Wait(gate, 50);
+            }
+
+            monitorWaits = context.Waits - taskWaits - eventWaits;
+        });
+        thread.Start();
+        thread.Join(Bounded.Timeout).Should().BeTrue();
+
+        taskWaits.Should().BeGreaterThan(0);
+        eventWaits.Should().BeGreaterThan(0);
+        monitorWaits.Should().BeGreaterThan(0);
+    }
+}
