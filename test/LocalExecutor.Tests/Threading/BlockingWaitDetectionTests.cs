@@ -181,45 +181,54 @@ public sealed class BlockingWaitDetectionTests
 // through a context that asks for it, but hands it only wait handles, which cannot tell local work from anything else.
 public sealed class SynchronizationContextWaitFactTests
 {
+    /// <summary>Counts the runtime's calls per phase of the waiting thread and tells the test thread about each.</summary>
     private sealed class CountingContext : SynchronizationContext
     {
-        public int Waits;
+        private readonly SemaphoreSlim[] _called;
 
-        public CountingContext() => SetWaitNotificationRequired();
+        public CountingContext(SemaphoreSlim[] called)
+        {
+            _called = called;
+            SetWaitNotificationRequired();
+        }
+
+        public int Phase;
+
+        public readonly int[] Waits = new int[2];
 
         public override int Wait(IntPtr[] waitHandles, bool waitAll, int millisecondsTimeout)
         {
-            Waits++;
+            int phase = Volatile.Read(ref Phase);
+            Interlocked.Increment(ref Waits[phase]);
+            _called[phase].Release();
             return base.Wait(waitHandles, waitAll, millisecondsTimeout);
         }
     }
 
     [Fact]
-    public void The_runtime_calls_SynchronizationContext_Wait_for_Task_Wait_ManualResetEventSlim_and_Monitor_Wait()
+    public void The_runtime_calls_SynchronizationContext_Wait_for_Task_Wait_and_ManualResetEventSlim_Wait()
     {
-        int taskWaits = 0, eventWaits = 0, monitorWaits = 0;
-        var thread = new Thread(() =>
+        // Each wait is released only once the context saw it (or after the bound, and then the count says no).
+        using var taskWaitSeen = new SemaphoreSlim(0);
+        using var eventWaitSeen = new SemaphoreSlim(0);
+        var context = new CountingContext([taskWaitSeen, eventWaitSeen]);
+        var task = new TaskCompletionSource();
+        using var signal = new ManualResetEventSlim();
+        var waiter = new Thread(() =>
         {
-            var context = new CountingContext();
             SynchronizationContext.SetSynchronizationContext(context);
-            new TaskCompletionSource().Task.Wait(50);
-            taskWaits = context.Waits;
-            using var never = new ManualResetEventSlim();
-            never.Wait(50);
-            eventWaits = context.Waits - taskWaits;
-            object gate = new();
-            lock (gate)
-            {
-                Monitor.Wait(gate, 50);
-            }
-
-            monitorWaits = context.Waits - taskWaits - eventWaits;
+            task.Task.Wait(Bounded.Timeout);
+            Volatile.Write(ref context.Phase, 1);
+            signal.Wait(Bounded.Timeout);
         });
-        thread.Start();
-        thread.Join(Bounded.Timeout).Should().BeTrue();
+        waiter.Start();
+        taskWaitSeen.Wait(Bounded.Timeout);
+        task.SetResult();
+        eventWaitSeen.Wait(Bounded.Timeout);
+        signal.Set();
+        waiter.Join(Bounded.Timeout).Should().BeTrue();
 
-        taskWaits.Should().BeGreaterThan(0);
-        eventWaits.Should().BeGreaterThan(0);
-        monitorWaits.Should().BeGreaterThan(0);
+        context.Waits[0].Should().BeGreaterThan(0, "Task.Wait blocks through the context");
+        context.Waits[1].Should().BeGreaterThan(0, "ManualResetEventSlim.Wait blocks through the context");
     }
 }
