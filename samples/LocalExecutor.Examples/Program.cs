@@ -22,6 +22,8 @@ var examples = new Dictionary<string, Func<Task>>(StringComparer.OrdinalIgnoreCa
     ["sockets"] = SocketsExample.RunAsync,
     ["shutdown"] = ShutdownExample.RunAsync,
     ["aspnetcore"] = AspNetCoreExample.RunAsync,
+    ["stalls"] = StallsExample.RunAsync,
+    ["joinable-tasks"] = JoinableTasksExample.RunAsync,
 };
 
 IEnumerable<string> chosen = args.Length > 0 ? args : examples.Keys;

@@ -48,6 +48,16 @@ internal sealed class LocalExecutorPoolOptionsValidator(string section) : IValid
             failures.Add($"{section}:LateWorkPolicy is {options.LateWorkPolicy}; it must be one of {string.Join(", ", Enum.GetNames<LateWorkPolicy>())}.");
         }
 
+        if (options.StallThreshold <= TimeSpan.Zero && options.StallThreshold != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{section}:StallThreshold is {options.StallThreshold}; it must be positive, or -00:00:00.001 (off).");
+        }
+
+        if (options.StallReportsPerMinute < 0)
+        {
+            failures.Add($"{section}:StallReportsPerMinute is {options.StallReportsPerMinute}; it must be zero or positive.");
+        }
+
         if (options.StackSize < 0)
         {
             failures.Add($"{section}:StackSize is {options.StackSize}; it must be zero (the runtime's default) or a positive number of bytes.");

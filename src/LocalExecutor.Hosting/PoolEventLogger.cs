@@ -22,6 +22,7 @@ internal sealed class PoolEventLogger(ILogger logger, IHostApplicationLifetime? 
             LocalExecutor executor = pool[shard];
             int number = shard;
             executor.UnhandledException += (_, e) => LogUnhandledException(e.Executor, number, e.Exception);
+            executor.Stalled += (_, e) => PoolLog.Stall(logger, e.Executor.Name, number, e.ToString());
             executor.LateWork += (_, e) => PoolLog.LateWork(logger, e.Executor.Name, number, e.Kind, e.Description, e.RunsOnThreadPool ? "run on the thread pool" : "not run");
             _ = executor.Completion.ContinueWith(
                 completion => OnShardStopped(executor, number, completion),

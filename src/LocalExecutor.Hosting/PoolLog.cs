@@ -35,4 +35,7 @@ internal static partial class PoolLog
 
     [LoggerMessage(10, LogLevel.Warning, "Late work on executor {Executor} (shard {Shard}) after it stopped: {Kind} {Description}; {Handling}.")]
     public static partial void LateWork(ILogger logger, string executor, int shard, LateWorkKind kind, string description, string handling);
+
+    [LoggerMessage(11, LogLevel.Warning, "Executor {Executor} (shard {Shard}) stalled: {Report}")]
+    public static partial void Stall(ILogger logger, string executor, int shard, string report);
 }

@@ -6,6 +6,19 @@ namespace ThreadPerCore;
 /// <summary>Cold throw paths, kept out of the hot methods so those stay small and inlinable.</summary>
 internal static class ThrowHelper
 {
+    /// <summary>A synchronous wait on a pending local task: on its own executor's thread it could never end.</summary>
+    public static InvalidOperationException NotCompleted(LocalTask task) =>
+        task.Executor.IsOwnerThread
+            ? BlockingWaitOnOwnExecutor(task)
+            : new InvalidOperationException(
+                $"The task has not completed yet: await it, or wait for it with task.AsTask().Wait() (off its executor '{task.Executor.Name}') or executor.JoinableTaskFactory.Run(() => task.AsTask()).");
+
+    public static InvalidOperationException BlockingWaitOnOwnExecutor(LocalTask task) =>
+        new(
+            $"A blocking wait for a pending {WorkDescription.OfLocalTask(task).Text} on the thread of its own executor '{task.Executor.Name}' would never end: " +
+            "only that thread can run it, and the wait would block it. Await it instead, or wait with " +
+            "executor.JoinableTaskFactory.Run(() => task.AsTask()), which keeps running the executor's work while it waits.");
+
     [DoesNotReturn]
     public static void ThrowDisposed(LocalExecutor executor) =>
         throw new ObjectDisposedException(executor.Name, executor.IsShutDown

@@ -188,6 +188,31 @@ public sealed class HostedPoolTests
     }
 
     [Fact]
+    public async Task A_stall_on_a_shard_is_logged_while_it_lasts()
+    {
+        var logs = new LogCollector();
+        using IHost host = TestHosts.Build(logs, options => options.StallThreshold = TimeSpan.FromMilliseconds(50));
+        await host.StartAsync().Within("the host to start");
+        var pool = host.Services.GetRequiredService<LocalExecutorPool>();
+        Task<LogEntry> stall = logs.WaitFor(e => e.EventId.Id == 11);
+        using var release = new ManualResetEventSlim();
+        pool[0].Post(() => release.Wait()); // a turn that lasts until the report has been logged
+
+        try
+        {
+            LogEntry entry = await stall.Within("the stall to be logged while the turn still runs");
+            entry.Level.Should().Be(LogLevel.Warning);
+            entry.Message.Should().Contain("pool-0");
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await host.StopAsync().Within("the host to stop");
+    }
+
+    [Fact]
     public async Task Stopping_gives_up_at_the_hosts_shutdown_timeout_when_a_shard_does_not_return()
     {
         var logs = new LogCollector();

@@ -35,6 +35,7 @@ internal static class ExecutorMetrics
         Time("localexecutor.spin.time", "Time spent spinning for work before parking.", static s => s.SpinTime);
         Counter("localexecutor.parks", "{park}", "Times the executor went to sleep.", static s => s.Parks);
         Counter("localexecutor.foreign_wakes", "{wake}", "Times another thread woke the sleeping executor by handing it work.", static s => s.ForeignWakeups);
+        Counter("localexecutor.stalls", "{stall}", "Turns (one poll, callback or timer) that ran longer than the stall threshold.", static s => s.Stalls);
         Counter("localexecutor.latency_preemptions", "{preemption}", "Wakes into a latency-sensitive queue that ended the running slice early.", static s => s.LatencyPreemptions);
         Counter("localexecutor.cross_thread_items", "{item}", "Wakes, posts, spawns and cancels handed over by other threads through the inbox.", static s => s.CrossThreadWorkItems);
         Counter("localexecutor.timers.fired", "{timer}", "Timers that came due.", static s => s.TimersFired);

@@ -29,10 +29,10 @@ public sealed class LateWorkEventArgs : EventArgs
 
     /// <summary>The type a user recognises the work by: the compiler's state machine of the async method that resumes, the
     /// declaring type of a callback, the task's type.</summary>
-    public Type WorkType => _workType ??= WorkDescription.TypeOf(_work);
+    public Type WorkType => _workType ??= WorkNames.TypeOf(_work);
 
     /// <summary>The work as <c>Namespace.Type.Method</c>: the async method that resumes, or the callback's method.</summary>
-    public string Description => _description ??= WorkDescription.Describe(_work);
+    public string Description => _description ??= WorkNames.Describe(_work);
 
     /// <inheritdoc />
     public override string ToString() => $"Late work on executor '{Executor.Name}': {Kind} {Description}";
@@ -44,7 +44,7 @@ public sealed class LateWorkEventArgs : EventArgs
 
     /// <summary>The failure reported for late work that <see cref="LateWorkPolicy.Reject"/> does not run.</summary>
     internal static InvalidOperationException CreateRejection(LocalExecutor executor, in WorkItem item) => new(
-        $"Late work rejected: {KindOf(in item)} {WorkDescription.Describe(SubjectOf(in item))} arrived after executor '{executor.Name}' "
+        $"Late work rejected: {KindOf(in item)} {WorkNames.Describe(SubjectOf(in item))} arrived after executor '{executor.Name}' "
         + "stopped, and LateWorkPolicy.Reject does not run code of a core off it: it did not run, and code awaiting it does not resume. "
         + "Let the work finish before the shutdown's deadline (ShutdownAsync, LocalExecutorOptions.DrainTimeout), or choose LateWorkPolicy.RunOnThreadPool.");
 

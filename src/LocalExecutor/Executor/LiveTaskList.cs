@@ -54,6 +54,19 @@ internal sealed class LiveTaskList
         task._queue.LiveTaskCount--;
     }
 
+    /// <summary>The tasks, newest first, at most <paramref name="max"/> of them. For debuggers (the threads are frozen
+    /// there); racy elsewhere, so bounded.</summary>
+    public LocalTask[] Snapshot(int max)
+    {
+        var tasks = new System.Collections.Generic.List<LocalTask>();
+        for (LocalTask? task = _head; task is not null && tasks.Count < max; task = task._liveNext)
+        {
+            tasks.Add(task);
+        }
+
+        return [.. tasks];
+    }
+
     /// <summary>Removes and returns the first task, or null when empty.</summary>
     public LocalTask? TakeFirst()
     {

@@ -200,6 +200,12 @@ public sealed partial class LocalExecutor
         }
     }
 
+    /// <summary>
+    /// The <see cref="Task"/>s waiting in <paramref name="queue"/> (<see cref="TaskScheduler"/>'s <c>GetScheduledTasks</c>,
+    /// for debuggers' task windows), oldest first: tasks queued to its scheduler, async methods whose continuation is
+    /// queued (the method's own task), and the tasks of <see cref="PinnedTaskMethodBuilder{T}"/> methods whose next step
+    /// is queued. Raw tasks have no <see cref="Task"/>; the executor's debugger view lists them with every other item.
+    /// </summary>
     internal IEnumerable<Task> GetScheduledTasks(TaskQueue queue)
     {
         // For debuggers: a racy snapshot is acceptable (the debugger has the threads frozen). Items only move from the
@@ -207,20 +213,32 @@ public sealed partial class LocalExecutor
         var tasks = new List<Task>();
         foreach (WorkItem item in _inbox.ToArray())
         {
-            if (item.Kind == WorkKind.SchedulerTask && item.Queue == queue)
+            // A wake names no queue: it goes to its task's.
+            if ((item.Queue ?? (item.Target as LocalTask)?._queue) == queue && ScheduledTaskOf(in item) is Task task && !tasks.Contains(task))
             {
-                tasks.Add((Task)item.Target);
+                tasks.Add(task);
             }
         }
 
         foreach (WorkItem item in queue.Items.ToArray())
         {
-            if (item.Kind == WorkKind.SchedulerTask && !tasks.Contains((Task)item.Target))
+            if (ScheduledTaskOf(in item) is Task task && !tasks.Contains(task))
             {
-                tasks.Add((Task)item.Target);
+                tasks.Add(task);
             }
         }
 
         return tasks;
     }
+
+    /// <summary>The task a user would look for behind a queued item, if any. Type tests only: an item read while the
+    /// owner writes its slot may mix two items.</summary>
+    private static Task? ScheduledTaskOf(in WorkItem item) => item.Kind switch
+    {
+        WorkKind.SchedulerTask => item.Target as Task,
+        WorkKind.Poll or WorkKind.Wake => (item.Target as IPromiseTask)?.Promise,
+        WorkKind.PostCallback or WorkKind.StateAction => (item.State as Delegate)?.Target as Task ?? (item.Target as Delegate)?.Target as Task,
+        WorkKind.Action => (item.Target as Delegate)?.Target as Task,
+        _ => null,
+    };
 }

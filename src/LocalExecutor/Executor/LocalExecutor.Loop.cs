@@ -162,6 +162,10 @@ public sealed partial class LocalExecutor
         Volatile.Write(ref _sliceDeadline, deadline);
         PreemptClock.Nudge(deadline);
         t_currentQueue = queue;
+        if (_turnWatch is { } watch)
+        {
+            watch.Queue = queue;
+        }
 
         if (queue == _defaultQueue)
         {
@@ -294,8 +298,18 @@ public sealed partial class LocalExecutor
         }
     }
 
-    /// <summary>Runs one work item. Nothing it throws escapes: exceptions go to <see cref="UnhandledException"/>.</summary>
+    /// <summary>Runs one work item as a turn of the loop. Nothing it throws escapes: exceptions go to
+    /// <see cref="UnhandledException"/>.</summary>
     private void Execute(TaskQueue queue, in WorkItem item)
+    {
+        TurnWatch? watch = _turnWatch;
+        watch?.Begin(item.Kind, item.Target, item.State);
+        ExecuteCore(queue, in item);
+        watch?.End();
+    }
+
+    /// <summary>Runs one work item, then resets the thread's contexts to the loop's and the queue's.</summary>
+    private void ExecuteCore(TaskQueue queue, in WorkItem item)
     {
         try
         {
@@ -397,6 +411,8 @@ public sealed partial class LocalExecutor
         {
             TimerEntry entry = _timers.Pop();
             fired++;
+            TurnWatch? watch = _turnWatch;
+            watch?.Begin(WorkKind.Control, entry, null);
             try
             {
                 entry.OnDue(this, now);
@@ -405,6 +421,8 @@ public sealed partial class LocalExecutor
             {
                 ReportUnhandled(exception);
             }
+
+            watch?.End();
         }
 
         if (fired != 0)
@@ -413,9 +431,12 @@ public sealed partial class LocalExecutor
         }
     }
 
-    private void Park()
+    /// <summary>Sleeps until work arrives, the next timer is due or, with a reactor, a descriptor is ready.</summary>
+    /// <param name="nestedWake">For a park inside a turn (<see cref="PumpUntil"/>): also true when that wait is over;
+    /// such a park does not spin first.</param>
+    private void Park(Func<bool>? nestedWake = null)
     {
-        if (_options.SpinBeforePark > TimeSpan.Zero && SpinForWork())
+        if (nestedWake is null && _options.SpinBeforePark > TimeSpan.Zero && SpinForWork())
         {
             return;
         }
@@ -437,7 +458,7 @@ public sealed partial class LocalExecutor
         }
 
         Volatile.Write(ref _parks, _parks + 1);
-        bool woken = _parker.Park(timeout, _hasForeignWork ??= HasForeignWork); // with a reactor: the epoll wait
+        bool woken = _parker.Park(timeout, nestedWake ?? (_hasForeignWork ??= HasForeignWork)); // with a reactor: the epoll wait
         _itemsAtIoPoll = _itemsRun;
         long end = Stopwatch.GetTimestamp();
         _clockFloor = end;

@@ -19,7 +19,8 @@ namespace ThreadPerCore;
 /// left is cancelled) and joins the thread; <see cref="DisposeAsync"/> does the same with
 /// <see cref="LocalExecutorOptions.DrainTimeout"/>.
 /// </remarks>
-[DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks")]
+[DebuggerDisplay("{Name,nq} ({Placement}), {LiveTaskCount} live tasks, {QueuedCountForDebugger} queued")]
+[DebuggerTypeProxy(typeof(LocalExecutorDebugView))]
 public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 {
     [ThreadStatic]
@@ -37,6 +38,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     private readonly TaskQueue _defaultQueue;
     private readonly LocalExecutorOptions _options;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly TurnWatch? _turnWatch;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _startFailure;
 
@@ -48,7 +50,9 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <see cref="LocalExecutorOptions.SpinBeforePark"/> or <see cref="LocalExecutorOptions.StackSize"/>, a
     /// <see cref="LocalExecutorOptions.PreemptTimeSlice"/> under 1 ms, a <see cref="LocalExecutorOptions.ShutdownTimeout"/>
     /// that is neither positive nor infinite, a negative <see cref="LocalExecutorOptions.DrainTimeout"/> (other than infinite),
-    /// an undefined <see cref="LocalExecutorOptions.LateWorkPolicy"/>.</exception>
+    /// an undefined <see cref="LocalExecutorOptions.LateWorkPolicy"/>,
+    /// a <see cref="LocalExecutorOptions.StallThreshold"/> that is neither positive
+    /// nor infinite, a negative <see cref="LocalExecutorOptions.StallReportsPerMinute"/>.</exception>
     /// <exception cref="InvalidOperationException">The operating system refused to pin the thread.</exception>
     public LocalExecutor(LocalExecutorOptions? options = null)
     {
@@ -60,6 +64,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         _shutdownTimeout = ValidateShutdownTimeout(_options.ShutdownTimeout);
         _drainTimeout = ValidateDrainTime(_options.DrainTimeout, "options.DrainTimeout");
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)_options.LateWorkPolicy, (uint)LateWorkPolicy.Reject, "options.LateWorkPolicy");
+        _turnWatch = CreateTurnWatch();
 
         // Times that do not fit in clock ticks saturate to "never" instead of overflowing deadlines into the past.
         _options.SpinBeforePark = Deadlines.Saturate(_options.SpinBeforePark);
@@ -167,6 +172,14 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     internal ExecutionContext? LoopContext { get; private set; }
 
     private int LiveTaskCount => LiveTasks.Count;
+
+    private int QueuedCountForDebugger => GetStats().QueueLength + _inbox.Count;
+
+    /// <summary>The task queues, the default one first (debugger view).</summary>
+    internal TaskQueue[] QueuesForDebugger => Volatile.Read(ref _queues);
+
+    /// <summary>A copy of the inbox (debugger view).</summary>
+    internal WorkItem[] InboxForDebugger => _inbox.ToArray();
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless called on this executor's thread.</summary>
     public void VerifyAccess()

@@ -85,5 +85,23 @@ public sealed class LocalExecutorOptions
     /// <summary>The default <see cref="StackSize"/>: 16 MiB.</summary>
     public const int DefaultStackSize = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a single turn (one poll of a task, one callback or continuation, one timer callback) may run before it
+    /// is reported as a stall (<see cref="LocalExecutor.Stalled"/>, <see cref="ExecutorStats.Stalls"/>). Default 50 ms:
+    /// five default time slices, long past any turn that yields as it should. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// turns detection off. The watcher (the preemption clock's thread) looks at least every 10 ms and reports a turn it
+    /// has seen running for the threshold, so a stall is reported between the threshold and about 10 ms after it.
+    /// </summary>
+    public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How many stalls of this executor are reported through <see cref="LocalExecutor.Stalled"/> in a minute, like
+    /// Seastar's <c>--blocked-reactor-reports-per-minute</c>: the minute starts at the first stall reported after the
+    /// previous one ended; stalls past the limit are counted in <see cref="ExecutorStats.Stalls"/> and the next report
+    /// says how many were not reported (<see cref="ExecutorStalledEventArgs.SuppressedReports"/>). Default 5; zero
+    /// reports none.
+    /// </summary>
+    public int StallReportsPerMinute { get; set; } = 5;
+
     internal LocalExecutorOptions Clone() => (LocalExecutorOptions)MemberwiseClone();
 }

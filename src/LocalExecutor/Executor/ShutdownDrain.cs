@@ -104,7 +104,7 @@ internal sealed class ShutdownDrain : TimerEntry
     {
         CancelledTasks++;
         _cancelledTypes ??= new Dictionary<string, int>(StringComparer.Ordinal);
-        string type = WorkDescription.Describe(task);
+        string type = WorkNames.Describe(task);
         _cancelledTypes[type] = _cancelledTypes.GetValueOrDefault(type) + 1;
     }
 

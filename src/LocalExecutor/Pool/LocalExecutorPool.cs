@@ -67,6 +67,12 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.ShutdownTimeout, TimeSpan.Zero, "options.ShutdownTimeout");
         }
 
+        if (settings.StallThreshold != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.StallThreshold, TimeSpan.Zero, "options.StallThreshold");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.StallReportsPerMinute, "options.StallReportsPerMinute");
         if (settings.DrainTimeout != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(settings.DrainTimeout, TimeSpan.Zero, "options.DrainTimeout");
@@ -90,6 +96,8 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
                 StackSize = settings.StackSize,
                 DrainTimeout = settings.DrainTimeout,
                 LateWorkPolicy = settings.LateWorkPolicy,
+                StallThreshold = settings.StallThreshold,
+                StallReportsPerMinute = settings.StallReportsPerMinute,
             };
 
             try

@@ -40,6 +40,13 @@ public sealed class LocalExecutorPoolOptions
     /// <summary>What a shard does with its code that arrives after it stopped; see <see cref="LocalExecutorOptions.LateWorkPolicy"/>.</summary>
     public LateWorkPolicy LateWorkPolicy { get; set; } = LateWorkPolicy.RunOnThreadPool;
 
+    /// <summary>How long one turn may run before it is reported as a stall; see <see cref="LocalExecutorOptions.StallThreshold"/>.
+    /// Default 50 ms; <see cref="Timeout.InfiniteTimeSpan"/> turns stall detection off.</summary>
+    public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>At most this many stall reports a minute per shard; see <see cref="LocalExecutorOptions.StallReportsPerMinute"/>.</summary>
+    public int StallReportsPerMinute { get; set; } = 5;
+
     /// <summary>
     /// When true, the started pool sets <see cref="LocalExecutor.Default"/> to shard 0, so that methods returning
     /// <see cref="LocalTask{T}"/> called from threads outside the pool run there; disposing the pool restores the

@@ -42,11 +42,16 @@ internal static class PreemptClock
     private static long s_wakeAt = long.MaxValue;
     private static int s_parked;
     private static int s_nudged;
+    private static long s_looks;
 
     /// <summary>The time, in <see cref="Stopwatch"/> ticks, as of the clock's last look: never ahead of real time, at
     /// least as late as any slice deadline that has passed (give or take a millisecond), and at most
     /// <see cref="MaxSleepMilliseconds"/> behind while any executor is awake.</summary>
     public static long Now => Volatile.Read(ref s_now);
+
+    /// <summary>How many looks the clock has taken (each publishes the time and watches the awake executors' turns for
+    /// stalls): lets tests wait for the watcher deterministically.</summary>
+    internal static long Looks => Volatile.Read(ref s_looks);
 
     public static long ToTicks(TimeSpan time) => (long)(time.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
@@ -113,6 +118,7 @@ internal static class PreemptClock
             {
                 anyAwake = true;
                 earliest = Math.Min(earliest, executor.SliceDeadlineForClock);
+                executor.TurnWatchForClock?.Check(Volatile.Read(ref s_now)); // stall detection rides on the same look
             }
         }
 
@@ -129,6 +135,7 @@ internal static class PreemptClock
             long now = Stopwatch.GetTimestamp();
             Volatile.Write(ref s_now, now);
             long next = Scan(out bool anyAwake, out long activity);
+            Volatile.Write(ref s_looks, s_looks + 1);
 
             // Parking costs the next executor to wake a futex wake-up and the clock a context switch. Under a request
             // load an executor parks and wakes thousands of times a second, so a clock that parked whenever it found

@@ -7,7 +7,8 @@ namespace ThreadPerCore;
 /// with <see cref="LocalExecutor.Spawn{T}(TaskQueueHandle, System.Func{T})"/> and its overloads, or start TPL work in it
 /// through its <see cref="Scheduler"/>; everything that work continues with stays in the queue.
 /// </summary>
-[DebuggerDisplay("{Name,nq} on {Executor.Name,nq}")]
+[DebuggerDisplay("{Name,nq} on {Executor.Name,nq}: {Queue.Items.Count} queued")]
+[DebuggerTypeProxy(typeof(TaskQueueDebugView))]
 public sealed class TaskQueueHandle
 {
     internal TaskQueueHandle(TaskQueue queue) => Queue = queue;

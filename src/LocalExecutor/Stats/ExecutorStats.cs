@@ -65,4 +65,9 @@ public readonly record struct ExecutorStats
 
     /// <summary>Sockets and listeners registered with the reactor now.</summary>
     public int IoDescriptors { get; init; }
+
+    /// <summary>Turns that ran longer than <see cref="LocalExecutorOptions.StallThreshold"/> (one poll, callback or
+    /// timer callback that did not return to the loop in time), counted once each as they are detected, whether the
+    /// rate limit let <see cref="LocalExecutor.Stalled"/> report them or not.</summary>
+    public long Stalls { get; init; }
 }

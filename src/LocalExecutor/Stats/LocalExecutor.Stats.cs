@@ -48,6 +48,7 @@ public sealed partial class LocalExecutor
             IoPolls = _reactor?.Polls ?? 0,
             IoEvents = _reactor?.Events ?? 0,
             IoDescriptors = _reactor?.SourceCount ?? 0,
+            Stalls = Volatile.Read(ref _stalls),
         };
     }
 

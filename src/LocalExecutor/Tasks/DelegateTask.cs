@@ -18,14 +18,11 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
     }
 
     // A body without state travels as the state of a static wrapper: the state is then the user's delegate.
-    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _work;
-
     private protected override void Poll()
     {
         Func<TState, T> work = _work!;
         TState argument = _argument;
         EnterSpawnContext();
-        ReleaseBody();
         try
         {
             SetResultCore(work(argument));
@@ -36,7 +33,11 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
             _argument = argument;
             SetExceptionCore(exception);
         }
+
+        ReleaseBody(); // after the call: while it runs, stall reports and debuggers can name the delegate
     }
+
+    internal override object? DiagnosticBody => UserBody(_work, _argument);
 
     private protected override void ReleaseBody()
     {

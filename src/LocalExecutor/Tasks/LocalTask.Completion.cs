@@ -58,29 +58,19 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable, IAwaitedBy
     public LocalTaskAwaiter GetAwaiter() => new(this);
 
     /// <summary>
-    /// Converts to a <see cref="Task"/> for APIs that need one (<see cref="Task.WhenAll(Task[])"/>, blocking waits).
-    /// Allocates the task and one continuation.
+    /// Converts to a <see cref="Task"/> for APIs that need one (<see cref="Task.WhenAll(Task[])"/>, blocking waits from
+    /// other threads). A blocking wait on it (<c>Wait()</c>, <c>.Result</c>, <c>GetAwaiter().GetResult()</c>,
+    /// <c>Task.WaitAll</c>) on the task's own executor thread while it is pending throws
+    /// <see cref="InvalidOperationException"/> at once instead of hanging: only that thread can complete it. Await it there,
+    /// or use <see cref="LocalExecutor.JoinableTaskFactory"/>. Allocates the task, a cancellation source and one
+    /// continuation.
     /// </summary>
     public Task AsTask() => AsTaskCore();
 
-    private protected virtual Task AsTaskCore()
-    {
-        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        OnCompletedInline(static state =>
-        {
-            var (task, tcs) = ((LocalTask, TaskCompletionSource))state!;
-            switch (task._outcome)
-            {
-                case Outcome.RanToCompletion: tcs.SetResult(); break;
-                case Outcome.Canceled: tcs.SetCanceled(CanceledToken(task)); break;
-                default: tcs.SetException(task.ObserveException()!.SourceException); break; // the Task owns it now
-            }
-        }, (this, source));
-        return source.Task;
-    }
+    private protected virtual Task AsTaskCore() => LocalTaskMirror.Create(this);
 
     /// <summary>Runs <paramref name="callback"/> on the completing thread; for callbacks that only hand the outcome on.</summary>
-    private protected void OnCompletedInline(Action<object?> callback, object? state) =>
+    internal void OnCompletedInline(Action<object?> callback, object? state) =>
         RegisterContinuation(new Continuation(callback, state, target: null, context: null, runInline: true));
 
     private protected static CancellationToken CanceledToken(LocalTask task) =>
@@ -101,7 +91,7 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable, IAwaitedBy
         ExceptionDispatchInfo? failure = ObserveException();
         if (failure is null)
         {
-            throw new InvalidOperationException("The task has not completed yet; await it instead.");
+            throw ThrowHelper.NotCompleted(this);
         }
 
         failure.Throw();
@@ -146,7 +136,7 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable, IAwaitedBy
         {
             LocalExecutor executor = _queue.Executor;
             executor.ReportUnhandled(
-                new UnobservedLocalTaskException(executor.Name, WorkDescription.Describe(this), failure.SourceException),
+                new UnobservedLocalTaskException(executor.Name, WorkNames.Describe(this), failure.SourceException),
                 UnhandledExceptionOrigin.UnobservedTask);
         }
     }
@@ -197,7 +187,7 @@ public abstract partial class LocalTask : IWakerSource, IAbandonable, IAwaitedBy
             // Nothing awaits the failure yet. Wrapped before the completion is published, so whoever reads it after that
             // marks it observed; if nothing ever does, it is reported when the task is collected or the executor stops.
             var info = (ExceptionDispatchInfo)_exception!;
-            unawaited = new FaultSentinel(new UnobservedFault(_queue.Executor, info, WorkDescription.Describe(this)));
+            unawaited = new FaultSentinel(new UnobservedFault(_queue.Executor, info, WorkNames.Describe(this)));
             _exception = unawaited;
         }
 

@@ -15,6 +15,7 @@ namespace ThreadPerCore;
 /// synchronization context, or the thread pool). <see cref="Cancel"/> ends it without another poll.
 /// </remarks>
 [DebuggerDisplay("{DebuggerState,nq}")]
+[DebuggerTypeProxy(typeof(LocalTaskDebugView))]
 [AsyncMethodBuilder(typeof(LocalTaskMethodBuilder))]
 public abstract partial class LocalTask
 {
@@ -258,12 +259,18 @@ public abstract partial class LocalTask
         }
     }
 
-    /// <summary>What the body is, for reports (see <see cref="WorkDescription"/>): the async method's state machine type, the
-    /// spawned delegate, the running body's task; null when nothing more telling than the task's own type is left.</summary>
-    internal virtual object? DescribedBody => null;
-
     /// <summary>One step of the body. Must report failures through <see cref="SetExceptionCore"/>, not throw.</summary>
     private protected abstract void Poll();
+
+    /// <summary>What the body is, for stall reports and debuggers: the state machine's <see cref="Type"/> of an async
+    /// method, the delegate of a spawned body, a running task; null when the task has no body of its own (a sleep).
+    /// Read from other threads without synchronization: a racy answer is good enough there.</summary>
+    internal virtual object? DiagnosticBody => null;
+
+    /// <summary>The user's delegate of a spawn: the spawn overloads without a state argument pass it as the state of a
+    /// static adapter of ours, which names nothing.</summary>
+    private protected static object? UserBody(System.Delegate? work, object? argument) =>
+        argument is System.Delegate user && work?.Method.DeclaringType?.Assembly == typeof(LocalTask).Assembly ? user : work;
 
     /// <summary>Releases what the body holds (its state machine or delegate) once it will never run again.</summary>
     private protected abstract void ReleaseBody();
@@ -308,7 +315,8 @@ public abstract partial class LocalTask
     {
     }
 
-    private string DebuggerState
+    /// <summary>The state word in words, for the debugger view.</summary>
+    internal string DebuggerStateText
     {
         get
         {
@@ -317,7 +325,9 @@ public abstract partial class LocalTask
                 : (state & TaskState.Closed) != 0 ? "Closed"
                 : (state & TaskState.Running) != 0 ? ((state & TaskState.Scheduled) != 0 ? "Running, woken" : "Running")
                 : (state & TaskState.Scheduled) != 0 ? "Scheduled" : "Idle";
-            return $"{GetType().Name} on {_queue}: {flags}";
+            return flags;
         }
     }
+
+    private string DebuggerState => $"{WorkDescription.OfLocalTask(this).Text} on {_queue}: {DebuggerStateText}";
 }

@@ -33,7 +33,7 @@ public readonly struct LocalTaskAwaiter : ICriticalNotifyCompletion, IWakerSourc
     {
         if (!_task.IsCompleted)
         {
-            throw new InvalidOperationException("The task has not completed yet; await it instead.");
+            throw ThrowHelper.NotCompleted(_task);
         }
 
         _task.ThrowIfNotSuccessful();
@@ -62,7 +62,7 @@ public readonly struct LocalTaskAwaiter<T> : ICriticalNotifyCompletion, IWakerSo
     {
         if (!_task.IsCompleted)
         {
-            throw new InvalidOperationException("The task has not completed yet; await it instead.");
+            throw ThrowHelper.NotCompleted(_task);
         }
 
         _task.ThrowIfNotSuccessful();

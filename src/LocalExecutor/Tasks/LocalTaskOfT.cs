@@ -22,14 +22,15 @@ public abstract class LocalTask<T> : LocalTask
     }
 
     /// <summary>The result of a task that ran to completion; throws the failure of one that did not.</summary>
-    /// <exception cref="InvalidOperationException">The task has not completed yet.</exception>
+    /// <exception cref="InvalidOperationException">The task has not completed yet (the message names the way out:
+    /// <c>await</c>, or <see cref="LocalExecutor.JoinableTaskFactory"/>).</exception>
     public T Result
     {
         get
         {
             if (!IsCompleted)
             {
-                throw new InvalidOperationException("The task has not completed yet; await it instead.");
+                throw ThrowHelper.NotCompleted(this);
             }
 
             ThrowIfNotSuccessful();
@@ -40,30 +41,11 @@ public abstract class LocalTask<T> : LocalTask
     /// <summary>Gets an awaiter; <c>await</c> resumes where the awaiting code was and returns the result.</summary>
     public new LocalTaskAwaiter<T> GetAwaiter() => new(this);
 
-    /// <summary>Converts to a <see cref="Task{TResult}"/> for APIs that need one. Allocates the task and one continuation.</summary>
+    /// <summary>Converts to a <see cref="Task{TResult}"/> for APIs that need one; a blocking wait on it on the task's own
+    /// executor thread while it is pending throws at once (see <see cref="LocalTask.AsTask"/>).</summary>
     public new Task<T> AsTask() => (Task<T>)AsTaskCore();
 
-    private protected override Task AsTaskCore()
-    {
-        var source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        OnCompletedInline(static state =>
-        {
-            var (task, tcs) = ((LocalTask<T>, TaskCompletionSource<T>))state!;
-            if (task.IsCompletedSuccessfully)
-            {
-                tcs.SetResult(task._result);
-            }
-            else if (task.IsCanceled)
-            {
-                tcs.SetCanceled(CanceledToken(task));
-            }
-            else
-            {
-                tcs.SetException(task.Exception!);
-            }
-        }, (this, source));
-        return source.Task;
-    }
+    private protected override Task AsTaskCore() => LocalTaskMirror.Create(this);
 
     /// <summary>Stores the result (owner thread, inside the poll).</summary>
     internal void SetResultCore(T result)

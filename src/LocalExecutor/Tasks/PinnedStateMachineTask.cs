@@ -6,7 +6,7 @@ namespace ThreadPerCore;
 /// The box of a <see cref="System.Threading.Tasks.Task{TResult}"/>-returning method decorated with
 /// <see cref="PinnedTaskMethodBuilder{T}"/>: a raw task whose outcome is mirrored into a plain promise task.
 /// </summary>
-internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTask<TStateMachine, T>
+internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTask<TStateMachine, T>, IPromiseTask
     where TStateMachine : IAsyncStateMachine
 {
     // A runtime builder used only as a promise: its Task is a bare Task<T>, one allocation, no TaskCompletionSource.
@@ -22,6 +22,8 @@ internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTas
 
     /// <summary>The promise task carries the failure to its awaiters (and to .NET's own unobserved-task reporting).</summary>
     private protected override bool TracksUnobservedFault => false;
+
+    System.Threading.Tasks.Task IPromiseTask.Promise => _promise.Task;
 
     private protected override void OnFinished()
     {

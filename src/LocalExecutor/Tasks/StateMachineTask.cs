@@ -22,7 +22,7 @@ internal class StateMachineTask<TStateMachine, T> : LocalTask<T>
     {
     }
 
-    internal override object? DescribedBody => typeof(TStateMachine);
+    internal override object? DiagnosticBody => typeof(TStateMachine);
 
     private protected override void Poll()
     {

@@ -27,8 +27,6 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         _getResult = getResult;
     }
 
-    internal override object? DescribedBody => (object?)_running ?? (object?)(_argument as Delegate) ?? _body;
-
     private protected override void Poll()
     {
         Task? running = _running;
@@ -36,8 +34,6 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
         {
             Func<TState, Task> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             EnterSpawnContext();
             try
             {
@@ -45,10 +41,13 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
-                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
+                // _body and _argument stay set: they name the work if nothing observes the failure.
                 SetExceptionCore(exception);
                 return;
             }
+
+            _body = null; // after the call: while it runs, stall reports and debuggers can name the delegate
+            _argument = default!;
 
             if (!running.IsCompleted)
             {
@@ -73,6 +72,8 @@ internal sealed class TaskBodyTask<TState, T> : LocalTask<T>
             SetExceptionCore(exception);
         }
     }
+
+    internal override object? DiagnosticBody => _body is null ? _running : UserBody(_body, _argument);
 
     private protected override void ReleaseBody()
     {

@@ -28,16 +28,12 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         _argument = argument;
     }
 
-    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
-
     private protected override void Poll()
     {
         if (!_started)
         {
             Func<TState, ValueTask<T>> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             _started = true;
             EnterSpawnContext();
             try
@@ -46,10 +42,12 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
             }
             catch (Exception exception)
             {
-                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
+                // _body and _argument stay set: they name the work if nothing observes the failure.
                 SetExceptionCore(exception);
                 return;
             }
+
+            ReleaseCall(); // after the call: while it runs, stall reports and debuggers can name the delegate
         }
 
         ValueTaskAwaiter<T> awaiter = _running.GetAwaiter();
@@ -77,6 +75,14 @@ internal sealed class ValueTaskBodyTask<TState, T> : LocalTask<T>
         {
             _running = default;
         }
+    }
+
+    internal override object? DiagnosticBody => UserBody(_body, _argument);
+
+    private void ReleaseCall()
+    {
+        _body = null;
+        _argument = default!;
     }
 
     private protected override void ReleaseBody()
@@ -119,16 +125,12 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         _argument = argument;
     }
 
-    internal override object? DescribedBody => (object?)(_argument as Delegate) ?? _body;
-
     private protected override void Poll()
     {
         if (!_started)
         {
             Func<TState, ValueTask> body = _body!;
             TState argument = _argument;
-            _body = null;
-            _argument = default!;
             _started = true;
             EnterSpawnContext();
             try
@@ -137,10 +139,12 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
             }
             catch (Exception exception)
             {
-                _argument = argument; // kept, only on failure, to name the work if nothing observes the failure
+                // _body and _argument stay set: they name the work if nothing observes the failure.
                 SetExceptionCore(exception);
                 return;
             }
+
+            ReleaseCall(); // after the call: while it runs, stall reports and debuggers can name the delegate
         }
 
         ValueTaskAwaiter awaiter = _running.GetAwaiter();
@@ -169,6 +173,14 @@ internal sealed class ValueTaskBodyTask<TState> : LocalTask<VoidResult>
         {
             _running = default;
         }
+    }
+
+    internal override object? DiagnosticBody => UserBody(_body, _argument);
+
+    private void ReleaseCall()
+    {
+        _body = null;
+        _argument = default!;
     }
 
     private protected override void ReleaseBody()

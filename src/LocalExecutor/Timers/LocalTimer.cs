@@ -91,6 +91,9 @@ internal sealed class LocalTimer : TimerEntry, ITimer
         return default;
     }
 
+    /// <summary>The user's callback, for stall reports and debuggers.</summary>
+    internal TimerCallback Callback => _callback;
+
     public override void OnDue(LocalExecutor executor, long now)
     {
         if (_periodTicks > 0)

@@ -18,7 +18,7 @@ public sealed class MeterTests
     private static readonly string[] ExecutorInstruments =
     [
         "localexecutor.tasks.run", "localexecutor.slices", "localexecutor.busy.time", "localexecutor.parked.time",
-        "localexecutor.spin.time", "localexecutor.parks", "localexecutor.foreign_wakes", "localexecutor.latency_preemptions",
+        "localexecutor.spin.time", "localexecutor.parks", "localexecutor.foreign_wakes", "localexecutor.stalls", "localexecutor.latency_preemptions",
         "localexecutor.cross_thread_items", "localexecutor.timers.fired", "localexecutor.timers.pending",
         "localexecutor.queue.length", "localexecutor.inbox.length", "localexecutor.task_queues", "localexecutor.io.polls",
         "localexecutor.io.events", "localexecutor.io.descriptors",

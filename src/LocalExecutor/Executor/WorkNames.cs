@@ -6,17 +6,17 @@ namespace ThreadPerCore;
 
 /// <summary>
 /// Names a piece of work for reports and logs (the cancelled tasks of a <see cref="ShutdownReport"/>, the subject of a
-/// <see cref="LateWorkEventArgs"/>): the user's async method for an await continuation or a task, the method of a
+/// <see cref="LateWorkEventArgs"/>) as plain strings and types; <see cref="WorkDescription"/> does it for stall reports and debugger views. The user's async method for an await continuation or a task, the method of a
 /// delegate. Cold paths only: it uses reflection.
 /// </summary>
-internal static class WorkDescription
+internal static class WorkNames
 {
     /// <summary>The type a user recognises <paramref name="work"/> by: the compiler's state machine of the async method
     /// behind it where there is one, else the delegate's declaring type, else the work's own type.</summary>
     public static Type TypeOf(object work) => work switch
     {
         Type type => type,
-        LocalTask task => task.DescribedBody is { } body && body != task ? TypeOf(body) : task.GetType(),
+        LocalTask task => task.DiagnosticBody is { } body && body != task ? TypeOf(body) : task.GetType(),
         Delegate callback when callback.Target is { } target && StateMachineOf(target.GetType()) is { } machine => machine,
         Delegate callback when callback.Target is WakeRelay { Task: { } task } => TypeOf(task),
         Delegate callback => callback.Method.DeclaringType ?? callback.GetType(),
@@ -27,7 +27,7 @@ internal static class WorkDescription
     /// state machine) or a delegate, else the type's name.</summary>
     public static string Describe(object work) => work switch
     {
-        LocalTask task => task.DescribedBody is { } body && body != task ? Describe(body) : Name(task.GetType()),
+        LocalTask task => task.DiagnosticBody is { } body && body != task ? Describe(body) : Name(task.GetType()),
         Delegate callback when callback.Target is { } target && StateMachineOf(target.GetType()) is { } machine => Name(machine),
         Delegate callback when callback.Target is WakeRelay { Task: { } task } => Describe(task),
         Delegate callback => Name(callback),
