@@ -29,9 +29,8 @@ internal sealed class DelegateTask<TState, T> : LocalTask<T>
         }
         catch (Exception exception)
         {
-            _work = work; // kept, only on failure, to name the work if nothing observes the failure
-            _argument = argument;
             SetExceptionCore(exception);
+            return; // _work and _argument stay: they name the work if nothing observes the failure
         }
 
         ReleaseBody(); // after the call: while it runs, stall reports and debuggers can name the delegate
