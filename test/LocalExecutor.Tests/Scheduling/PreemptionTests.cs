@@ -113,7 +113,9 @@ public sealed class PreemptionTests
         waits.Sort();
         _output.WriteLine($"foreign wake into a latency queue under load: median {waits[5].TotalMilliseconds:F3} ms, max {waits[^1].TotalMilliseconds:F3} ms; {executor.GetStats().LatencyPreemptions} preemptions");
         waits[5].Should().BeLessThan(TimeSpan.FromMilliseconds(100), "the wake raises the preempt flag; it does not wait for the 500 ms bound or the 1 s slice");
-        executor.GetStats().LatencyPreemptions.Should().BeGreaterThanOrEqualTo(10);
+        // Counted per raise of the preempt flag: a wake that finds it already raised (a deadline the slice just passed
+        // raises it too) cuts the same slice short and is not counted again, so the count can be below the spawns.
+        executor.GetStats().LatencyPreemptions.Should().BePositive("the wakes into the latency queue raised the flag");
     }
 
     [Fact]
