@@ -6,8 +6,9 @@ namespace ThreadPerCore;
 
 /// <summary>
 /// Names a piece of work for reports and logs (the cancelled tasks of a <see cref="ShutdownReport"/>, the subject of a
-/// <see cref="LateWorkEventArgs"/>) as plain strings and types; <see cref="WorkDescription"/> does it for stall reports and debugger views. The user's async method for an await continuation or a task, the method of a
-/// delegate. Cold paths only: it uses reflection.
+/// <see cref="LateWorkEventArgs"/>) as plain strings and types; <see cref="WorkDescription"/> does it for stall reports
+/// and debugger views. The user's async method for an await continuation or a task, the method of a delegate. Cold
+/// paths only: it uses reflection.
 /// </summary>
 internal static class WorkNames
 {

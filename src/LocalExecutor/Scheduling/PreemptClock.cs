@@ -17,8 +17,8 @@ namespace ThreadPerCore;
 /// earlier than the clock's next wake-up (a latency-sensitive queue's short slice, a timer armed mid-slice)
 /// <see cref="Nudge"/>s it. A fixed 1 ms tick would cost 60-70 µs of CPU per tick on a KVM guest (about 5 % of a
 /// core); waking at deadlines costs that only about a hundred times a second while executors are busy.</para>
-/// <para>When no executor is awake (all parked), and none woke in between, for <see cref="IdleWakeupsBeforePark"/> looks, the thread sleeps
-/// until one wakes. An executor leaving a park calls <see cref="EnsureRunning"/>; the two sides use a Dekker
+/// <para>When no executor is awake (all parked), and none woke in between, for <see cref="IdleWakeupsBeforePark"/>
+/// looks, the thread sleeps until one wakes. An executor leaving a park calls <see cref="EnsureRunning"/>; the two sides use a Dekker
 /// handshake (each publishes its own state with a full fence, then reads the other's), so the clock never sleeps
 /// indefinitely while an executor runs. Between looks <see cref="Now"/> lags real time by up to the sleep; executors
 /// keep a precise floor after each park for that reason.</para>
