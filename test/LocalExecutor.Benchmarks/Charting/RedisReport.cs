@@ -57,18 +57,7 @@ internal static class RedisReport
         md.AppendLine("**The machine is a shared 2-vCPU VM** that other jobs use at the same time: the `load` column is the 1-minute load");
         md.AppendLine("average when each run started; compare rows of one run, and treat absolute numbers as this machine's, not the servers'.");
         md.AppendLine();
-        string conditions = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(rawCsv))!, "conditions.txt");
-        if (File.Exists(conditions))
-        {
-            md.AppendLine("Run conditions:");
-            md.AppendLine();
-            foreach (string line in File.ReadLines(conditions))
-            {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
-            }
-
-            md.AppendLine();
-        }
+        RunConditions.AppendLoadTestConditions(md, rawCsv);
 
         md.AppendLine("![throughput](redis-throughput.png)");
         md.AppendLine();

@@ -27,4 +27,24 @@ internal static class RunConditions
         string path = Path.Combine(resultsDir, FileName);
         return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
+
+    /// <summary>Lists the <c>conditions.txt</c> a load-test script (build/bench-redis.sh, build/bench-web.sh) wrote next to
+    /// its raw results, if there is one.</summary>
+    public static void AppendLoadTestConditions(System.Text.StringBuilder md, string rawCsv)
+    {
+        string conditions = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(rawCsv))!, "conditions.txt");
+        if (!File.Exists(conditions))
+        {
+            return;
+        }
+
+        md.AppendLine("Run conditions:");
+        md.AppendLine();
+        foreach (string line in File.ReadLines(conditions))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+        }
+
+        md.AppendLine();
+    }
 }

@@ -64,18 +64,7 @@ internal static class WebReport
         md.AppendLine("far less on the other jobs than req/s does; compare rows of one run.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Each number is the median of {rounds} round(s) in which the transports took turns; a p99 of 0 (wrk's histogram had too few samples) counts as missing.");
         md.AppendLine();
-        string conditions = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(rawCsv))!, "conditions.txt");
-        if (File.Exists(conditions))
-        {
-            md.AppendLine("Run conditions:");
-            md.AppendLine();
-            foreach (string line in File.ReadLines(conditions))
-            {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
-            }
-
-            md.AppendLine();
-        }
+        RunConditions.AppendLoadTestConditions(md, rawCsv);
 
         md.AppendLine("![throughput](web-throughput.png)");
         md.AppendLine();
