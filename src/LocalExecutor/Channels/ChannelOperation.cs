@@ -184,6 +184,10 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>Ends the wait: the instance may serve the next one. Called by the waiter when it takes the result.</summary>
     protected void Release() => EndWait(signalDue: false);
 
+    /// <summary><see cref="Release"/> for a wait whose outcome the waiter knew before its signal arrived: the signal,
+    /// when it comes, is paid off and wakes nobody.</summary>
+    protected void ReleaseBeforeSignal() => EndWait(signalDue: true);
+
     /// <summary><see cref="Release"/> for a wait that lives on one thread.</summary>
     protected void ReleaseOnOwnerThread()
     {

@@ -16,9 +16,10 @@ internal struct MpscPositions
     [FieldOffset(2 * SpscIndices.CacheLine)]
     public long DequeuePosition;
 
-    /// <summary>1 while the receive waits; whoever swaps it back to 0 wakes the receive.</summary>
+    /// <summary>While the receive waits, one more than the position it waits at (0 when it does not wait); whoever swaps
+    /// it back to 0 wakes the receive. The position keeps a thread that read one wait's flag from taking a later one's.</summary>
     [FieldOffset(3 * SpscIndices.CacheLine)]
-    public int ReceiverWaiting;
+    public long ReceiverWaitingAt;
 
     /// <summary>How many sends wait in the channel's list (written under its send lock, read by the consumer without
     /// it: a consumer that frees a slot and reads zero here leaves the room to the send that is just starting to wait,

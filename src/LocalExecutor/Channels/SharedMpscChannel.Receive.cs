@@ -39,7 +39,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
             throw new InvalidOperationException("Another receive on this SharedMpscChannel is still pending; its single consumer receives one item at a time.");
         }
 
-        if (IsClosedAndDrained())
+        if (PeekOwnHead() == Head.End)
         {
             return ValueTask.FromException<T>(new ChannelClosedException());
         }
@@ -56,44 +56,45 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryReceiveCore(out T item)
     {
-        long position = _positions.DequeuePosition;
-        ref Slot slot = ref _slots[(int)position & _mask];
-        if (Volatile.Read(ref slot.Sequence) != position + 1)
+        while (true)
         {
-            item = default!;
-            return false; // empty, or claimed but not yet published
+            long position = _positions.DequeuePosition;
+            ref Slot slot = ref _slots[(int)position & _mask];
+            long sequence = Volatile.Read(ref slot.Sequence);
+            if (sequence != position + 1)
+            {
+                if (!IsHole(sequence, position))
+                {
+                    item = default!;
+                    return false; // empty, or claimed but not yet published
+                }
+
+                // Given up by a cancelled send, its slot already freed for the next lap: step over it.
+                Volatile.Write(ref _positions.DequeuePosition, position + 1);
+                continue;
+            }
+
+            item = slot.Item;
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                slot.Item = default!;
+            }
+
+            Volatile.Write(ref _positions.DequeuePosition, position + 1);
+
+            // Free the slot for the producer one lap ahead, with a full fence, then look for senders waiting for room: a
+            // waiting sender counts itself with a full fence and then looks at the slots, so one of the two sees the other.
+            Interlocked.Exchange(ref slot.Sequence, position + _slots.Length);
+            if (Volatile.Read(ref _positions.RoomWaitCount) > 0)
+            {
+                ServeWaitingSends();
+            }
+
+            return true;
         }
-
-        item = slot.Item;
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-        {
-            slot.Item = default!;
-        }
-
-        Volatile.Write(ref _positions.DequeuePosition, position + 1);
-
-        // Free the slot for the producer one lap ahead, with a full fence, then look for senders waiting for room: a
-        // waiting sender counts itself with a full fence and then looks at the slots, so one of the two sees the other.
-        Interlocked.Exchange(ref slot.Sequence, position + _slots.Length);
-        if (Volatile.Read(ref _positions.RoomWaitCount) > 0)
-        {
-            ServeWaitingSends();
-        }
-
-        return true;
     }
 
-    private bool HasItem()
-    {
-        long position = _positions.DequeuePosition;
-        return Volatile.Read(ref _slots[(int)position & _mask].Sequence) == position + 1;
-    }
-
-    private bool IsClosedAndDrained()
-    {
-        long word = Volatile.Read(ref _positions.EnqueueWord);
-        return (word & ClosedBit) != 0 && (word >> 1) == _positions.DequeuePosition;
-    }
+    private Head PeekOwnHead() => PeekHead(_positions.DequeuePosition);
 
     /// <summary>A receive whose raw task was cancelled while it waited no longer blocks the consumer side.</summary>
     private bool TryReclaimAbandonedReceive()
@@ -103,8 +104,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
             return false;
         }
 
-        bool withdrawn = Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1;
-        _receive.ReleaseAbandoned(withdrawn);
+        _receive.ReleaseAbandoned(withdrawn: TryLowerWaitingFlag());
         return true;
     }
 
@@ -112,20 +112,31 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     private void CheckReceiver() =>
         ExecutorBinding.Check(ref _receiverBinding, "receiving side of this SharedMpscChannel", "It has a single consumer.");
 
-    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() =>
-        HasItem() ? ValueTaskSourceStatus.Succeeded
-        : IsClosedAndDrained() ? ValueTaskSourceStatus.Faulted
-        : ValueTaskSourceStatus.Pending;
+    /// <summary>Takes the receiver's waiting flag back, if nobody took it first (whoever takes it signals the wait).</summary>
+    private bool TryLowerWaitingFlag()
+    {
+        long raised = Volatile.Read(ref _positions.ReceiverWaitingAt);
+        return raised != 0 && Interlocked.CompareExchange(ref _positions.ReceiverWaitingAt, 0, raised) == raised;
+    }
+
+    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() => PeekOwnHead() switch
+    {
+        Head.Item => ValueTaskSourceStatus.Succeeded,
+        Head.End => ValueTaskSourceStatus.Faulted,
+        _ => ValueTaskSourceStatus.Pending,
+    };
 
     bool IReceiveSide<T>.TryReceiveCore(out T item) => TryReceiveCore(out item);
 
     bool IReceiveSide<T>.TryWaitForItem()
     {
-        // Raise the flag with a full fence, then look: a producer publishes with a full fence, then looks at the flag.
-        Interlocked.Exchange(ref _positions.ReceiverWaiting, 1);
-        return !((HasItem() || IsClosedAndDrained())
-            && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1);
+        // Raise the flag, naming the position, with a full fence, then look: a producer publishes with a full fence, then
+        // looks at the flag.
+        long position = _positions.DequeuePosition;
+        Interlocked.Exchange(ref _positions.ReceiverWaitingAt, position + 1);
+        return !(PeekHead(position) != Head.Empty
+            && Interlocked.CompareExchange(ref _positions.ReceiverWaitingAt, 0, position + 1) == position + 1);
     }
 
-    bool IReceiveSide<T>.TryStopWaitingForItem() => Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1;
+    bool IReceiveSide<T>.TryStopWaitingForItem() => TryLowerWaitingFlag();
 }

@@ -67,18 +67,18 @@ public sealed partial class SharedMpscChannel<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SendOutcome TrySendCore(T item)
     {
-        SendOutcome outcome = TryPublish(item, out long position);
+        SendOutcome outcome = TryClaim(out long position);
         if (outcome == SendOutcome.Sent)
         {
-            WakeReceiverIfWaitingFor(position);
+            Publish(position, item);
         }
 
         return outcome;
     }
 
-    /// <summary>Claims the next position and publishes <paramref name="item"/> in it; does not wake the receiver.</summary>
+    /// <summary>Claims the next position, if its slot is free and the channel open; writes nothing in it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private SendOutcome TryPublish(T item, out long position)
+    private SendOutcome TryClaim(out long position)
     {
         long word = Volatile.Read(ref _positions.EnqueueWord);
         while (true)
@@ -90,19 +90,13 @@ public sealed partial class SharedMpscChannel<T>
             }
 
             position = word >> 1;
-            ref Slot slot = ref _slots[(int)position & _mask];
-            long sequence = Volatile.Read(ref slot.Sequence);
+            long sequence = Volatile.Read(ref _slots[(int)position & _mask].Sequence);
             if (sequence == position)
             {
                 // Free slot for this position: claim it. Fails if another producer claimed it, or the channel closed.
                 long seen = Interlocked.CompareExchange(ref _positions.EnqueueWord, (position + 1) << 1, word);
                 if (seen == word)
                 {
-                    slot.Item = item;
-
-                    // Publish with a full fence, then (the caller) look whether the receiver waits: the receiver raises its
-                    // flag with a full fence and then looks at its head slot, so one of the two sees the other.
-                    Interlocked.Exchange(ref slot.Sequence, position + 1);
                     return SendOutcome.Sent;
                 }
 
@@ -119,20 +113,36 @@ public sealed partial class SharedMpscChannel<T>
         }
     }
 
-    /// <summary>
-    /// Wakes the waiting receiver if the slot just published is the one it waits for. Producers publish out of claim
-    /// order; a producer of a later slot must not wake the receiver, which would find its head slot still empty. The
-    /// head's own producer wakes it: the receiver wrote its position before raising the flag with a full fence, so a
-    /// producer that sees the flag also sees that position.
-    /// </summary>
-    private void WakeReceiverIfWaitingFor(long position)
+    /// <summary>Writes <paramref name="item"/> at the claimed <paramref name="position"/> and publishes it, then wakes the
+    /// receiver if it waits for it. Any thread; producers publish out of claim order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Publish(long position, T item)
     {
-        if (Volatile.Read(ref _positions.ReceiverWaiting) != 0
-            && Volatile.Read(ref _positions.DequeuePosition) == position
-            && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1)
+        ref Slot slot = ref _slots[(int)position & _mask];
+        slot.Item = item;
+
+        // Publish with a full fence, then look whether the receiver waits: the receiver raises its flag with a full fence
+        // and then looks at its head, so one of the two sees the other.
+        Interlocked.Exchange(ref slot.Sequence, position + 1);
+        WakeReceiverIfReady();
+    }
+
+    /// <summary>
+    /// Gives up the claimed <paramref name="position"/> unfilled (the send it was reserved for was cancelled): its slot is
+    /// freed at once for the producer one lap ahead, as the consumer would free it, and the consumer steps over the
+    /// position (<see cref="IsHole"/>). A hole holds no room, so a consumer waiting at it cannot leave the ring full of
+    /// them. Then, as after any free, the waiting sends are served, and the receiver is woken if an item or the end
+    /// follows.
+    /// </summary>
+    private void PublishHole(long position)
+    {
+        Interlocked.Exchange(ref _slots[(int)position & _mask].Sequence, position + _slots.Length);
+        if (Volatile.Read(ref _positions.RoomWaitCount) > 0)
         {
-            _receive.Signal();
+            ServeWaitingSends();
         }
+
+        WakeReceiverIfReady();
     }
 
     /// <summary>Puts a send that found no room at the end of the wait list, then looks for room again: a slot freed
@@ -206,9 +216,10 @@ public sealed partial class SharedMpscChannel<T>
             SendWait? wait;
             SendStep step;
             long position;
+            T? item;
             lock (_sendLock)
             {
-                step = NextSendStep(out wait, out position);
+                step = NextSendStep(out wait, out position, out item);
             }
 
             switch (step)
@@ -221,7 +232,7 @@ public sealed partial class SharedMpscChannel<T>
                 default:
                     if (position >= 0)
                     {
-                        WakeReceiverIfWaitingFor(position);
+                        Publish(position, item!);
                     }
 
                     wait!.Signal();
@@ -230,10 +241,13 @@ public sealed partial class SharedMpscChannel<T>
         }
     }
 
-    /// <summary>Under the lock: ends the first waiting send if it can end now (see <see cref="SendStep"/>).</summary>
-    private SendStep NextSendStep(out SendWait? wait, out long position)
+    /// <summary>Under the lock: ends the first waiting send if it can end now (see <see cref="SendStep"/>). A send's
+    /// position is claimed here; its item is published by the caller, outside the lock, or, for a send a raw task
+    /// awaits, by that task itself when it resumes (<see cref="SendWait.Reserve"/>).</summary>
+    private SendStep NextSendStep(out SendWait? wait, out long position, out T? item)
     {
         position = -1;
+        item = default;
         wait = _sendWaits.First;
         if (wait is null)
         {
@@ -247,14 +261,28 @@ public sealed partial class SharedMpscChannel<T>
         }
         else
         {
-            SendOutcome outcome = TryPublish(wait.Item, out position);
+            SendOutcome outcome = TryClaim(out long claimed);
             if (outcome == SendOutcome.Full)
             {
                 wait = null;
                 return SendStep.None;
             }
 
-            wait.Complete(outcome);
+            if (outcome == SendOutcome.Sent && wait.ReservesRoom)
+            {
+                wait.Reserve(claimed);
+            }
+            else
+            {
+                if (outcome == SendOutcome.Sent)
+                {
+                    position = claimed;
+                    item = wait.Item;
+                }
+
+                wait.Complete(outcome);
+            }
+
             step = SendStep.Signal;
         }
 

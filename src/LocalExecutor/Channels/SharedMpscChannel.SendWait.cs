@@ -13,10 +13,23 @@ public sealed partial class SharedMpscChannel<T>
     /// closes. The raw task that awaits it registers its waker here, so the channel sees when that task was cancelled
     /// while it waited (<see cref="ChannelOperation.IsAbandoned"/>) and drops the send instead of delivering it.
     /// </summary>
-    private sealed class SendWait(SharedMpscChannel<T> channel) : ChannelOperation, IValueTaskSource
+    /// <remarks>
+    /// A raw task may be cancelled after its send got room and before it resumes, like a Rust future dropped after it was
+    /// woken; a send it never saw complete must not be delivered, or a retry would deliver the item twice. So for a send a
+    /// raw task awaits, the serving thread only claims a position and reserves it (<see cref="Reserve"/>); the task writes
+    /// its item there itself when it resumes (<see cref="GetResult"/>), and a cancel before then publishes the position
+    /// as a hole the consumer skips (<see cref="IAwaitedByTask.Withdraw"/>). The task registers under the send lock, so
+    /// the serving thread sees it (<see cref="ReservesRoom"/>); a send served before its task registered has its outcome
+    /// already, and the task resumes in the same poll (<see cref="LocalTask.TryResumeInThisPoll"/>), leaving no moment
+    /// in which a cancel could hide that outcome. A send awaited any other way cannot be cancelled like that: the serving
+    /// thread publishes its item at once.
+    /// </remarks>
+    private sealed class SendWait(SharedMpscChannel<T> channel) : ChannelOperation, IValueTaskSource, IAwaitedByTask
     {
         private T _item = default!;
         private SendOutcome _outcome;
+        private long _reservedPosition = -1;
+        private bool _servedBeforeArm;
 
         public SendWait? Next { get; set; }
 
@@ -25,12 +38,19 @@ public sealed partial class SharedMpscChannel<T>
         /// <summary>True while the wait is in the channel's list (under the send lock).</summary>
         public bool IsLinked { get; set; }
 
+        /// <summary>True once a raw task registered for this wait while it was in the list: room for it is reserved, not
+        /// filled by the serving thread. Under the send lock.</summary>
+        public bool ReservesRoom { get; private set; }
+
         public T Item => _item;
 
         public void Begin(T item, CancellationToken cancellationToken)
         {
             _item = item;
             _outcome = SendOutcome.Full;
+            _reservedPosition = -1;
+            _servedBeforeArm = false;
+            ReservesRoom = false;
             Begin(cancellationToken);
         }
 
@@ -38,7 +58,15 @@ public sealed partial class SharedMpscChannel<T>
         public void Complete(SendOutcome outcome)
         {
             _outcome = outcome;
-            _item = default!; // sent (the channel holds it now) or refused by the close
+            _item = default!; // sent (the serving thread publishes it) or refused by the close
+        }
+
+        /// <summary>Under the send lock: <paramref name="position"/> is claimed for this send's item, which its raw task
+        /// publishes when it resumes.</summary>
+        public void Reserve(long position)
+        {
+            _outcome = SendOutcome.Sent;
+            _reservedPosition = position;
         }
 
         public ValueTaskSourceStatus GetStatus(short token)
@@ -49,8 +77,9 @@ public sealed partial class SharedMpscChannel<T>
                 return ValueTaskSourceStatus.Canceled;
             }
 
-            // Done only once signalled: the signal is the serving thread's last touch of this instance.
-            if (!IsSignalled)
+            // Done only once signalled (the signal is the serving thread's last touch of this instance), or once served
+            // before its raw task registered (the signal then finds nobody to wake; see GetResult).
+            if (!IsSignalled && !_servedBeforeArm)
             {
                 return ValueTaskSourceStatus.Pending;
             }
@@ -61,7 +90,7 @@ public sealed partial class SharedMpscChannel<T>
         public void GetResult(short token)
         {
             ValidateToken(token);
-            if (!IsSignalled)
+            if (!IsSignalled && !_servedBeforeArm)
             {
                 throw new InvalidOperationException("The send has not completed yet; await it instead.");
             }
@@ -69,7 +98,15 @@ public sealed partial class SharedMpscChannel<T>
             CancellationToken cancellationToken = CancellationToken;
             bool canceled = IsCanceled;
             SendOutcome outcome = _outcome;
-            Finish();
+            long reserved = _reservedPosition;
+            if (reserved >= 0)
+            {
+                // The position claimed for this send while it waited: its item goes in now, as the send completes here.
+                _reservedPosition = -1;
+                channel.Publish(reserved, _item);
+            }
+
+            Finish(signalMayBeOnItsWay: _servedBeforeArm);
             if (canceled)
             {
                 throw new OperationCanceledException(cancellationToken);
@@ -90,14 +127,86 @@ public sealed partial class SharedMpscChannel<T>
             channel.ReturnSendWait(this);
         }
 
-        protected override void Arm() => ArmWith(new ListFlag(channel, this));
+        /// <summary>The raw task awaiting this send was cancelled before it resumed: a send still waiting leaves the list,
+        /// and a position reserved for it becomes a hole. Either way its item is not sent, as the task reports. On the
+        /// task's thread, or on the thread that ended it after its executor stopped.</summary>
+        void IAwaitedByTask.Withdraw(LocalTask waiter)
+        {
+            bool unlinked = false;
+            long reserved = -1;
+            lock (channel._sendLock)
+            {
+                if (!ReferenceEquals(RegisteredWaker, waiter))
+                {
+                    return; // reclaimed and reused already
+                }
+
+                if (IsLinked)
+                {
+                    channel._sendWaits.Remove(this);
+                    Volatile.Write(ref channel._positions.RoomWaitCount, channel._sendWaits.Count);
+                    unlinked = true;
+                }
+                else
+                {
+                    reserved = _reservedPosition;
+                    _reservedPosition = -1;
+                }
+            }
+
+            if (unlinked)
+            {
+                Drop();
+            }
+            else if (reserved >= 0)
+            {
+                _item = default!;
+                channel.PublishHole(reserved);
+                ReleaseAbandoned(withdrawn: false); // served: its signal may still be on its way
+                channel.ReturnSendWait(this);
+            }
+        }
+
+        protected override void Arm()
+        {
+            if (RegisteredWaker is { } task)
+            {
+                bool linked;
+                lock (channel._sendLock)
+                {
+                    linked = IsLinked;
+                    ReservesRoom = linked;
+                }
+
+                if (!linked && task.TryResumeInThisPoll())
+                {
+                    // Served between the task's look at the send and its registration: the outcome is there, so the
+                    // task goes on in this very poll, and no cancel can come between the send and the task seeing it.
+                    // Not armed: the serving thread's signal finds nobody to wake.
+                    _servedBeforeArm = true;
+                    return;
+                }
+
+                task.RememberAwaited(this); // a cancel before the task resumes withdraws the send (see Withdraw)
+            }
+
+            ArmWith(new ListFlag(channel, this));
+        }
 
         protected override void OnCancellationRequested() => CancelWith(new ListFlag(channel, this));
 
-        private void Finish()
+        private void Finish(bool signalMayBeOnItsWay)
         {
             _item = default!;
-            Release();
+            if (signalMayBeOnItsWay)
+            {
+                ReleaseBeforeSignal();
+            }
+            else
+            {
+                Release();
+            }
+
             channel.ReturnSendWait(this);
         }
     }

@@ -72,7 +72,7 @@ public sealed partial class SharedMpscChannel<T>
     public bool IsClosed => (Volatile.Read(ref _positions.EnqueueWord) & ClosedBit) != 0;
 
     /// <summary>True while the receive waits for an item (for tests and debuggers).</summary>
-    internal bool IsReceiverWaiting => Volatile.Read(ref _positions.ReceiverWaiting) != 0;
+    internal bool IsReceiverWaiting => Volatile.Read(ref _positions.ReceiverWaitingAt) != 0;
 
     /// <summary>How many sends wait for room (for tests and debuggers).</summary>
     internal int WaitingSenders => Volatile.Read(ref _positions.RoomWaitCount);
@@ -90,14 +90,10 @@ public sealed partial class SharedMpscChannel<T>
             long seen = Interlocked.CompareExchange(ref _positions.EnqueueWord, word | ClosedBit, word);
             if (seen == word)
             {
-                // No position can be claimed any more. Wake the receiver only if nothing is left for it: an item claimed
-                // before the close but not yet published wakes it when its producer publishes it (the receiver must not
-                // be woken to find neither an item nor the end). Senders retry and see the close.
-                if (IsClosedAndDrained())
-                {
-                    WakeReceiverIfWaiting();
-                }
-
+                // No position can be claimed any more. Wake the receiver if the close is what it would find now; a
+                // position claimed before the close but not yet published wakes it when its producer publishes it (the
+                // receiver must not be woken to find neither an item nor the end). Senders retry and see the close.
+                WakeReceiverIfReady();
                 ServeWaitingSends(); // each waiting send finds the close
                 return true;
             }
@@ -131,14 +127,6 @@ public sealed partial class SharedMpscChannel<T>
             }
 
             yield return next;
-        }
-    }
-
-    private void WakeReceiverIfWaiting()
-    {
-        if (Volatile.Read(ref _positions.ReceiverWaiting) != 0 && Interlocked.CompareExchange(ref _positions.ReceiverWaiting, 0, 1) == 1)
-        {
-            _receive.Signal();
         }
     }
 

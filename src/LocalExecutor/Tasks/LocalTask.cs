@@ -114,17 +114,27 @@ public abstract partial class LocalTask
         }
 
         _state = (state & ~TaskState.Scheduled) | TaskState.Running;
-        try
+        while (true)
         {
-            Poll();
-        }
-        catch (Exception exception)
-        {
-            // Poll implementations report their own failures; this only guards the executor against a bug.
-            SetExceptionCore(exception);
+            try
+            {
+                Poll();
+            }
+            catch (Exception exception)
+            {
+                // Poll implementations report their own failures; this only guards the executor against a bug.
+                SetExceptionCore(exception);
+            }
+
+            state = _state;
+            if ((state & (TaskState.ResumeAtOnce | TaskState.Finished)) != TaskState.ResumeAtOnce)
+            {
+                break;
+            }
+
+            _state = state & ~(TaskState.ResumeAtOnce | TaskState.Scheduled); // as at the start of a poll
         }
 
-        state = _state;
         if ((state & TaskState.Closed) != 0)
         {
             // Cancelled during the poll: no requeue, and the awaiter sees cancellation even if the body finished.
@@ -194,6 +204,24 @@ public abstract partial class LocalTask
                 SynchronizationContext.SetSynchronizationContext(callerSyncContext);
             }
         }
+    }
+
+    /// <summary>
+    /// Asks, from inside the poll, to be polled again as soon as this poll returns, because what the task just
+    /// registered on turned out to be complete already (it completed between the task's look and its registration, so
+    /// registering cannot wake the task any more). Polling again at once, rather than queueing, leaves no moment in which
+    /// a cancel could end the task without its seeing an outcome that already took effect.
+    /// </summary>
+    /// <returns>False when called outside the task's own poll: the caller then wakes the task as usual.</returns>
+    internal bool TryResumeInThisPoll()
+    {
+        if (!_queue.Executor.IsOwnerThread || (_state & TaskState.Running) == 0)
+        {
+            return false;
+        }
+
+        _state |= TaskState.ResumeAtOnce;
+        return true;
     }
 
     /// <summary>

@@ -30,6 +30,11 @@ internal static class TaskState
     /// (and their GC write barriers) on every spawn.</summary>
     public const int RunsOnce = 1 << 5;
 
+    /// <summary>The operation the task registered on during this poll had already completed: the run loop polls the
+    /// task again at once, before anything else on the thread (a cancel included) can come between
+    /// (<see cref="LocalTask.TryResumeInThisPoll"/>). Set during the poll; cleared by the run loop.</summary>
+    public const int ResumeAtOnce = 1 << 6;
+
     /// <summary>Completed or closed: the task will never be polled again.</summary>
     public const int Finished = Completed | Closed;
 }
