@@ -185,6 +185,43 @@ public sealed class MethodBuilderTests : IAsyncLifetime
         return true;
     }
 
+    [Fact]
+    public async Task A_local_method_awaiting_an_awaiter_with_only_OnCompleted_resumes_on_its_executor_when_it_completes()
+    {
+        var awaitable = new PlainAwaitable();
+        LocalTask<Thread> method = _executor.Start(() => ResumeAfterLocal(awaitable));
+        await Task.Run(() => awaitable.Registered.Wait(Bounded.Timeout)).Within("the method's registration");
+        method.IsCompleted.Should().BeFalse("the awaitable has not completed");
+
+        awaitable.CompleteFromThisThread(); // a foreign thread: the wake must reach the executor
+        (await method.Within("the method to resume")).Should().BeSameAs(_executor.Thread);
+    }
+
+    [Fact]
+    public async Task A_pinned_method_awaiting_an_awaiter_with_only_OnCompleted_resumes_on_its_executor_when_it_completes()
+    {
+        var awaitable = new PlainAwaitable();
+        LocalTask<Thread> method = _executor.Spawn(() => ResumeAfterPinned(awaitable));
+        await Task.Run(() => awaitable.Registered.Wait(Bounded.Timeout)).Within("the method's registration");
+        method.IsCompleted.Should().BeFalse("the awaitable has not completed");
+
+        await Task.Run(awaitable.CompleteFromThisThread).Within("the completion");
+        (await method.Within("the method to resume")).Should().BeSameAs(_executor.Thread);
+    }
+
+    private static async LocalTask<Thread> ResumeAfterLocal(PlainAwaitable awaitable)
+    {
+        await awaitable;
+        return Thread.CurrentThread;
+    }
+
+    [AsyncMethodBuilder(typeof(PinnedTaskMethodBuilder<>))]
+    private static async Task<Thread> ResumeAfterPinned(PlainAwaitable awaitable)
+    {
+        await awaitable;
+        return Thread.CurrentThread;
+    }
+
     [AsyncMethodBuilder(typeof(PinnedTaskMethodBuilder<>))]
     private static async Task<Thread> WhereAmIPinned()
     {
@@ -196,6 +233,35 @@ public sealed class MethodBuilderTests : IAsyncLifetime
     {
         await Task.Yield();
         return Thread.CurrentThread;
+    }
+
+    /// <summary>An awaitable whose awaiter implements only <see cref="INotifyCompletion"/> (the builders'
+    /// <c>AwaitOnCompleted</c>, which flows the execution context), completed by hand.</summary>
+    private sealed class PlainAwaitable : INotifyCompletion
+    {
+        private Action? _continuation;
+
+        public ManualResetEventSlim Registered { get; } = new();
+
+        public bool IsCompleted { get; private set; }
+
+        public PlainAwaitable GetAwaiter() => this;
+
+        public void GetResult()
+        {
+        }
+
+        public void OnCompleted(Action continuation)
+        {
+            _continuation = continuation;
+            Registered.Set();
+        }
+
+        public void CompleteFromThisThread()
+        {
+            IsCompleted = true;
+            _continuation!.Invoke();
+        }
     }
 
     private sealed class RecordingContext : SynchronizationContext
