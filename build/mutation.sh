@@ -12,9 +12,9 @@
 #   MUTATION_CONCURRENCY  Stryker's parallel test runners (default 1: every test already runs executor threads of
 #                         its own, and a second runner on a 2-core machine turns timing into timeouts).
 #   MUTATION_NICE         nice level for the run (default 15).
-#   MUTATION_TESTS        only tests whose full name contains this (e.g. TimerHeapTests), with coverage analysis off:
-#                         every mutant runs exactly those tests. Checks a file against its own tests in minutes, and
-#                         tells a missing test from per-test coverage that did not book a test to a mutant.
+#   MUTATION_TESTS        a dotnet test filter (e.g. FullyQualifiedName~TimerHeapTests): coverage analysis off, and
+#                         every mutant runs exactly the tests it selects. Checks a file against its own tests in minutes,
+#                         and tells a missing test from per-test coverage that did not book a test to a mutant.
 #
 # Stryker runs on a copy of the tracked (and untracked, not ignored) files under <out>/.source-*, never on the working
 # tree: it writes a mutated LocalExecutor.dll into the test project's output folder. In that copy the tests run one
@@ -63,7 +63,7 @@ sed -i 's#</Project>#  <ItemGroup><None Include="xunit.runner.json" CopyToOutput
 if [ -n "${MUTATION_TESTS:-}" ]; then
   # Stryker takes these two only from its config file: change them in the copy's.
   sed -i -e 's#"coverage-analysis": "perTest"#"coverage-analysis": "off"#' \
-    -e "s#\"test-case-filter\": \"[^\"]*\"#\"test-case-filter\": \"FullyQualifiedName~${MUTATION_TESTS}\"#" \
+    -e "s#\"test-case-filter\": \"[^\"]*\"#\"test-case-filter\": \"${MUTATION_TESTS}\"#" \
     "$source/build/stryker-config.json"
 fi
 

@@ -142,6 +142,39 @@ public sealed class TimerHeapTests
         heap.NextDeadline.Should().Be(long.MaxValue);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_removed_or_popped_entry_is_not_kept_alive_by_the_heap(bool popped)
+    {
+        var heap = new TimerHeap();
+        heap.Add(new Entry(0, 10));
+        WeakReference gone = AddAndTakeOut(heap, popped);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        gone.IsAlive.Should().BeFalse("a timer taken out of the heap (and the task it would wake) must be collectable");
+        heap.Count.Should().Be(1);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference AddAndTakeOut(TimerHeap heap, bool popped)
+    {
+        var last = new Entry(1, popped ? 1 : 20); // popped: the earliest; removed: the last slot
+        heap.Add(last);
+        if (popped)
+        {
+            heap.Pop().Should().BeSameAs(last);
+        }
+        else
+        {
+            heap.Remove(last);
+        }
+
+        return new WeakReference(last);
+    }
+
     [Fact]
     public void Clear_takes_every_entry_out_and_disarms_it()
     {
