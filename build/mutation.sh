@@ -61,9 +61,10 @@ sed -i 's#</Project>#  <ItemGroup><None Include="xunit.runner.json" CopyToOutput
   "$tests/LocalExecutor.Tests.csproj"
 
 if [ -n "${MUTATION_TESTS:-}" ]; then
-  # Stryker takes these two only from its config file: change them in the copy's.
+  # Stryker takes these two only from its config file: change them in the copy's (& is special to sed).
+  filter="${MUTATION_TESTS//&/\\&}"
   sed -i -e 's#"coverage-analysis": "perTest"#"coverage-analysis": "off"#' \
-    -e "s#\"test-case-filter\": \"[^\"]*\"#\"test-case-filter\": \"${MUTATION_TESTS}\"#" \
+    -e "s#\"test-case-filter\": \"[^\"]*\"#\"test-case-filter\": \"${filter}\"#" \
     "$source/build/stryker-config.json"
 fi
 
