@@ -22,7 +22,8 @@ public sealed partial class SharedMpscChannel<T>
         /// <summary>Nothing: no send waits, or there is no room for the first.</summary>
         None,
 
-        /// <summary>The first send's item is in the channel (or the channel closed): signal it.</summary>
+        /// <summary>The first send got its position (its item published by the serving thread, or the position reserved
+        /// for its raw task), or the channel closed: signal it.</summary>
         Signal,
 
         /// <summary>The first send belongs to a raw task cancelled while it waited: recycle it; its item is not sent.</summary>
@@ -205,9 +206,11 @@ public sealed partial class SharedMpscChannel<T>
     }
 
     /// <summary>
-    /// Gives room to the waiting sends, in order, while there is room: each item is published by the serving thread
-    /// (the consumer after it freed a slot, or a send that just started waiting), then its send is signalled. The
-    /// signalling and recycling happen outside the lock, which guards only the list and is held for a few writes.
+    /// Gives room to the waiting sends, in order, while there is room: the serving thread (the consumer after it freed a
+    /// slot, a send that just started waiting, or a cancelled send giving its position up) claims each send's position,
+    /// publishes its item there (or leaves that to the send's raw task, see <see cref="SendWait"/>), then signals it. The
+    /// publishing, signalling and recycling happen outside the lock, which guards only the list and is held for a few
+    /// writes.
     /// </summary>
     private void ServeWaitingSends()
     {

@@ -21,10 +21,10 @@ namespace ThreadPerCore.Channels;
 /// generality: a send here costs two atomic instructions (claim, publish) against one there.</para>
 /// <para>Waiting works as in <see cref="SharedChannel{T}"/>: the consumer waits for an item, producers wait for room,
 /// each is woken through its own executor and only if it really waits. Any number of sends may wait at once, in a FIFO:
-/// a freed slot takes the first waiting send's item, then that send is woken. A send whose raw task is cancelled while it
-/// waits is dropped (its item is not sent), as is one whose token fires; a cancelled wait leaves the list at once (its
-/// token) or when the channel next looks at that end of the list (its raw task). Nothing is allocated in the steady
-/// state (waits are pooled).</para>
+/// a freed slot goes to the first waiting send, then that send is woken. A send whose raw task is cancelled while it
+/// waits is dropped (its item is not sent), as is one whose token fires, and one cancelled after it got room but before
+/// its task resumed (the position is reserved, and the task writes its item itself); a cancelled wait leaves the list at
+/// once. Nothing is allocated in the steady state (waits are pooled).</para>
 /// <para>The consumer side is bound to the executor that first receives, like <see cref="SharedChannel{T}"/>'s.
 /// <see cref="Close"/> stops sends; the consumer drains what was sent before, then gets
 /// <see cref="ChannelClosedException"/>.</para>
