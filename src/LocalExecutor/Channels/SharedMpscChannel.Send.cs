@@ -197,8 +197,7 @@ public sealed partial class SharedMpscChannel<T>
                     return;
                 }
 
-                _sendWaits.Remove(last);
-                Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
+                Unlink(last);
             }
 
             last.Drop();
@@ -289,8 +288,7 @@ public sealed partial class SharedMpscChannel<T>
             step = SendStep.Signal;
         }
 
-        _sendWaits.Remove(wait);
-        Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
+        Unlink(wait);
         return step;
     }
 
@@ -305,10 +303,16 @@ public sealed partial class SharedMpscChannel<T>
                 return false;
             }
 
-            _sendWaits.Remove(wait);
-            Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
+            Unlink(wait);
             return true;
         }
+    }
+
+    /// <summary>Under the send lock: takes a linked wait out of the list and publishes the new count.</summary>
+    private void Unlink(SendWait wait)
+    {
+        _sendWaits.Remove(wait);
+        Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);
     }
 
     private SendWait RentSendWait() => _freeSendWaits.TryDequeue(out SendWait? wait) ? wait : new SendWait(this);

@@ -106,7 +106,7 @@ public sealed partial class SharedMpscChannel<T>
                 channel.Publish(reserved, _item);
             }
 
-            Finish(signalMayBeOnItsWay: _servedBeforeArm);
+            Recycle(signalMayBeOnItsWay: _servedBeforeArm);
             if (canceled)
             {
                 throw new OperationCanceledException(cancellationToken);
@@ -120,12 +120,7 @@ public sealed partial class SharedMpscChannel<T>
 
         /// <summary>Recycles a wait whose raw task was cancelled while it waited; it was taken out of the list unsignalled,
         /// so no signal is on its way. Its item is not sent.</summary>
-        public void Drop()
-        {
-            _item = default!;
-            ReleaseAbandoned(withdrawn: true);
-            channel.ReturnSendWait(this);
-        }
+        public void Drop() => Recycle(signalMayBeOnItsWay: false);
 
         /// <summary>The raw task awaiting this send was cancelled before it resumed: a send still waiting leaves the list,
         /// and a position reserved for it becomes a hole. Either way its item is not sent, as the task reports. On the
@@ -143,8 +138,7 @@ public sealed partial class SharedMpscChannel<T>
 
                 if (IsLinked)
                 {
-                    channel._sendWaits.Remove(this);
-                    Volatile.Write(ref channel._positions.RoomWaitCount, channel._sendWaits.Count);
+                    channel.Unlink(this);
                     unlinked = true;
                 }
                 else
@@ -160,10 +154,8 @@ public sealed partial class SharedMpscChannel<T>
             }
             else if (reserved >= 0)
             {
-                _item = default!;
                 channel.PublishHole(reserved);
-                ReleaseAbandoned(withdrawn: false); // served: its signal may still be on its way
-                channel.ReturnSendWait(this);
+                Recycle(signalMayBeOnItsWay: true); // served: its signal may still be on its way
             }
         }
 
@@ -195,7 +187,10 @@ public sealed partial class SharedMpscChannel<T>
 
         protected override void OnCancellationRequested() => CancelWith(new ListFlag(channel, this));
 
-        private void Finish(bool signalMayBeOnItsWay)
+        /// <summary>Ends the wait and returns the instance to the channel's pool; its item is not kept.</summary>
+        /// <param name="signalMayBeOnItsWay">True when a serving thread took the wait and its signal may not have arrived:
+        /// it is then paid off on arrival instead of waking the next wait.</param>
+        private void Recycle(bool signalMayBeOnItsWay)
         {
             _item = default!;
             if (signalMayBeOnItsWay)

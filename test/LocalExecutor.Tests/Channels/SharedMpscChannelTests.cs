@@ -207,17 +207,10 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         Until(() => channel.WaitingSenders == 1, "the send of 3 waits");
 
         // Hold the sender's executor so that the wake and the cancel queue up in its inbox in that order.
-        using var hold = new ManualResetEventSlim();
-        using var held = new ManualResetEventSlim();
-        _pool[1].Post(() =>
-        {
-            held.Set();
-            hold.Wait(Bound);
-        });
-        held.Wait(Bound).Should().BeTrue();
+        using ExecutorHold hold = ExecutorHold.Of(_pool[1]);
         (await Consumer.RunAsync(() => Task.FromResult(channel.TryReceive(out int item) ? item : -1))).Should().Be(1); // room: 3 goes in
         send.Cancel();
-        hold.Set();
+        hold.Release();
         await FluentActions.Awaiting(() => send.AsTask().WaitAsync(Bound)).Should().NotThrowAsync<TimeoutException>();
 
         int[] rest = await Consumer.RunAsync(() => Task.FromResult(new[] { channel.TryReceive(out int a) ? a : -1, channel.TryReceive(out int b) ? b : -1 }));
@@ -237,21 +230,14 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         Until(() => channel.WaitingSenders == 1, "the send of 3 waits");
 
         // Hold the sender's executor: the room the consumer makes is reserved for the send, which cannot fill it yet.
-        using var hold = new ManualResetEventSlim();
-        using var held = new ManualResetEventSlim();
-        _pool[1].Post(() =>
-        {
-            held.Set();
-            hold.Wait(Bound);
-        });
-        held.Wait(Bound).Should().BeTrue();
+        using ExecutorHold hold = ExecutorHold.Of(_pool[1]);
         int[] first = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
         first.Should().Equal(1, 2);
         Task<int> waiting = Consumer.RunAsync(async () => await channel.ReceiveAsync());
         Until(() => channel.IsReceiverWaiting, "the receive waits at the position reserved for the send of 3");
 
         send.Cancel();
-        hold.Set(); // the cancel runs: the reserved position becomes a hole
+        hold.Release(); // the cancel runs: the reserved position becomes a hole
         await FluentActions.Awaiting(() => send.AsTask().WaitAsync(Bound)).Should().ThrowAsync<TaskCanceledException>();
         waiting.IsCompleted.Should().BeFalse("a hole alone is neither an item nor the end: the receive keeps waiting");
 
@@ -282,14 +268,7 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         Task five = Task.Run(async () => await channel.SendAsync(5)); // a thread-pool send, behind them
         Until(() => channel.WaitingSenders == 3, "the send of 5 waits");
 
-        using var hold = new ManualResetEventSlim();
-        using var held = new ManualResetEventSlim();
-        _pool[1].Post(() =>
-        {
-            held.Set();
-            hold.Wait(Bound);
-        });
-        held.Wait(Bound).Should().BeTrue();
+        using ExecutorHold hold = ExecutorHold.Of(_pool[1]);
         int[] first = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync() });
         first.Should().Equal(1, 2); // both slots now reserved for the held sends of 3 and 4
         Task<int> waiting = Consumer.RunAsync(async () => await channel.ReceiveAsync());
@@ -297,7 +276,7 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
 
         three.Cancel();
         four.Cancel();
-        hold.Set();
+        hold.Release();
         (await waiting.WaitAsync(Bound)).Should().Be(5, "the room the cancelled sends gave up went to the send of 5");
         await five.WaitAsync(Bound);
         three.IsCanceled.Should().BeTrue();
@@ -452,6 +431,35 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
             {
                 await channel.SendAsync((producer, i));
             }
+        }
+    }
+
+    /// <summary>Holds an executor's thread in a posted callback until <see cref="Release"/>, so that the wakes and cancels
+    /// sent to it queue up in its inbox in the order they are sent.</summary>
+    private sealed class ExecutorHold : IDisposable
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private readonly ManualResetEventSlim _held = new();
+
+        public static ExecutorHold Of(LocalExecutor executor)
+        {
+            var hold = new ExecutorHold();
+            executor.Post(() =>
+            {
+                hold._held.Set();
+                hold._release.Wait(Bound);
+            });
+            hold._held.Wait(Bound).Should().BeTrue($"{executor.Name} to be held");
+            return hold;
+        }
+
+        public void Release() => _release.Set();
+
+        public void Dispose()
+        {
+            _release.Set();
+            _release.Dispose();
+            _held.Dispose();
         }
     }
 }
