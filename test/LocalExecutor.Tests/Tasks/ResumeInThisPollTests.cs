@@ -23,19 +23,22 @@ public sealed class ResumeInThisPollTests : IAsyncLifetime
     [Fact]
     public async Task A_task_asked_to_resume_in_its_poll_runs_on_before_a_cancel_queued_during_that_poll()
     {
-        var operation = new CompletesDuringRegistration();
-        LocalTask<string> task = null!;
-        task = _executor.Start(async () =>
+        // Set up before the start: the task's first poll may run on the executor before Start returns here.
+        var operation = new CompletesDuringRegistration
+        {
+            OnRegister = waiter =>
+            {
+                // Queued behind this poll: had the task been woken the usual way, the cancel would run before its next
+                // poll.
+                _executor.Post(waiter.Cancel);
+                waiter.TryResumeInThisPoll().Should().BeTrue("the registration happens inside the task's own poll");
+            },
+        };
+        LocalTask<string> task = _executor.Start(async () =>
         {
             await operation;
             return "resumed";
         });
-        operation.OnRegister = waiter =>
-        {
-            // Queued behind this poll: had the task been woken the usual way, the cancel would run before its next poll.
-            _executor.Post(task.Cancel);
-            waiter.TryResumeInThisPoll().Should().BeTrue("the registration happens inside the task's own poll");
-        };
 
         (await task.Within("the task")).Should().Be("resumed");
         operation.Registrations.Should().Be(1);
