@@ -34,6 +34,7 @@ public sealed class PoolExecutorOptionsTests
             Placement = PoolPlacement.Unbound(2),
             EnableReactor = false,
             ShutdownTimeout = TimeSpan.FromMilliseconds(300),
+            DrainTimeout = TimeSpan.FromMilliseconds(100), // the blocked shard cannot drain; do not wait the default 5 s first
         });
         pool.Executors.Should().OnlyContain(e => !e.HasReactor);
 

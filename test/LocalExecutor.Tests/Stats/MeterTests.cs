@@ -131,7 +131,8 @@ public sealed class MeterTests
     public async Task Late_work_is_counted_as_it_arrives_after_the_executor_stopped()
     {
         using var recorder = new Recorder();
-        LocalExecutor executor = new();
+        // The suspended method cannot end before the stop; a short drain instead of the default 5 s.
+        LocalExecutor executor = new(new LocalExecutorOptions { DrainTimeout = TimeSpan.FromMilliseconds(100) });
         var late = new TaskCompletionSource<int>();
         var resumed = new TaskCompletionSource();
         _ = executor.Spawn(async () =>
