@@ -268,6 +268,13 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Receive system calls the reactor-driven socket made (0 on .NET sockets); owner thread. With
+    /// <see cref="ReceiveWaits"/>, what shows that a receive tries the call first and waits only on <c>EAGAIN</c>.</summary>
+    internal long ReceiveCalls => _driven?.ReceiveCalls ?? 0;
+
+    /// <summary>Receives (and waits for data) that suspended until the next read edge (0 on .NET sockets); owner thread.</summary>
+    internal long ReceiveWaits => _driven?.ReceiveWaits ?? 0;
+
     /// <summary>Fires <see cref="Ended"/> once (the pipe's loops and the close call it).</summary>
     internal void SignalEnded()
     {
