@@ -38,6 +38,24 @@ public sealed class DescriptorTests
     }
 
     [LinuxFact]
+    public async Task Disposing_a_pool_fails_the_pending_receives_and_accepts_of_every_executor_and_closes_every_descriptor()
+    {
+        await StopPoolInTheMiddleOfIoAsync(); // the first run opens what the process keeps for good
+        int baseline = OpenDescriptors();
+
+        (Exception? Receive, Exception? Accept)[] ended = await StopPoolInTheMiddleOfIoAsync();
+
+        ended.Should().HaveCount(2);
+        foreach ((Exception? receive, Exception? accept) in ended)
+        {
+            receive.Should().BeOfType<ObjectDisposedException>().Which.Message.Should().Contain("stopped");
+            accept.Should().BeOfType<ObjectDisposedException>();
+        }
+
+        OpenDescriptors().Should().Be(baseline, "both executors' epoll and eventfd, their listeners and their connections are all closed");
+    }
+
+    [LinuxFact]
     public void Accepting_out_of_descriptors_backs_off_without_spinning_and_recovers()
     {
         // In a process of its own: the runtime aborts a process that must start a thread while no descriptor is
@@ -74,6 +92,58 @@ public sealed class DescriptorTests
 
         await executor.DisposeAsync();
         return (await pendingReceive.Within("the receive to fail"), await pendingAccept.Within("the accept to fail"));
+    }
+
+    /// <summary>A pool of two executors, each with a connection waiting in a receive and a second accept waiting on
+    /// its listener, disposed with all four operations in flight.</summary>
+    private static async Task<(Exception? Receive, Exception? Accept)[]> StopPoolInTheMiddleOfIoAsync()
+    {
+        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions
+        {
+            Placement = PoolPlacement.Unbound(2),
+            NamePrefix = "io-pool",
+            DrainTimeout = TimeSpan.Zero, // nothing here can finish: do not serve the waits until a deadline
+        });
+        var clients = new List<Socket>();
+        var pending = new List<(Task<Exception?> Receive, Task<Exception?> Accept)>();
+        try
+        {
+            foreach (LocalExecutor executor in pool.Executors)
+            {
+                executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+                LocalListener listener = await ListenAsync(executor);
+                var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Task<Exception?> receive = OnExecutorAsTask(executor, async () =>
+                {
+                    LocalConnection connection = await listener.AcceptAsync();
+                    ValueTask<int> waiting = connection.ReceiveAsync(new byte[8]);
+                    receiving.SetResult();
+                    return await FailureOf(waiting.AsTask());
+                });
+                clients.Add(Connect(listener.LocalEndPoint));
+                await receiving.Task.Within($"the receive on {executor.Name} to wait");
+                Task<Exception?> accept = OnExecutorAsTask(executor, async () => await FailureOf(listener.AcceptAsync().AsTask()));
+                await executor.Drain(); // the second accept has started and waits for readiness
+                pending.Add((receive, accept));
+            }
+
+            await pool.DisposeAsync().AsTask().Within("the pool to stop");
+            var ended = new (Exception?, Exception?)[pending.Count];
+            for (int i = 0; i < pending.Count; i++)
+            {
+                ended[i] = (await pending[i].Receive.Within("a receive to fail"), await pending[i].Accept.Within("an accept to fail"));
+            }
+
+            return ended;
+        }
+        finally
+        {
+            await pool.DisposeAsync();
+            foreach (Socket client in clients)
+            {
+                client.Dispose();
+            }
+        }
     }
 
     private static async Task<Exception?> FailureOf(Task task)
