@@ -78,7 +78,7 @@ internal sealed unsafe class EpollReactor : Reactor
 
     /// <summary>Any thread. The handle's reference count keeps the descriptor open for the duration of the write, so a
     /// producer racing the executor's disposal writes to the eventfd or to nothing, never to a recycled descriptor.</summary>
-    public override void Release()
+    protected override void ReleaseCore()
     {
         bool added = false;
         try

@@ -268,6 +268,13 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Receive system calls the reactor-driven socket made (0 on .NET sockets); owner thread. With
+    /// <see cref="ReceiveWaits"/>, what shows that a receive tries the call first and waits only on <c>EAGAIN</c>.</summary>
+    internal long ReceiveCalls => _driven?.ReceiveCalls ?? 0;
+
+    /// <summary>Receives (and waits for data) that suspended until the next read edge (0 on .NET sockets); owner thread.</summary>
+    internal long ReceiveWaits => _driven?.ReceiveWaits ?? 0;
+
     /// <summary>Fires <see cref="Ended"/> once (the pipe's loops and the close call it).</summary>
     internal void SignalEnded()
     {
@@ -299,7 +306,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
 
         return _driven is { } driven
             ? driven.ReceiveAsync(buffer, cancellationToken)
-            : Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            : ReceiveOnDotNetAsync(buffer, cancellationToken);
     }
 
     /// <summary>Waits until data (or the end of the stream) can be read, holding no buffer meanwhile: on the reactor by
@@ -317,7 +324,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
             return driven.WaitReadableAsync(cancellationToken);
         }
 
-        ValueTask<int> zeroByte = Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        ValueTask<int> zeroByte = ReceiveOnDotNetAsync(Memory<byte>.Empty, cancellationToken);
         return zeroByte.IsCompletedSuccessfully ? default : AwaitZeroByte(zeroByte);
 
         static async ValueTask AwaitZeroByte(ValueTask<int> receive) => await receive.ConfigureAwait(true);
@@ -334,12 +341,39 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         return _driven is { } driven ? driven.SendAsync(buffer, cancellationToken) : SendAllOnDotNetAsync(buffer, cancellationToken);
     }
 
+    /// <summary>A receive on .NET's sockets; one that the close of this connection aborts ends with
+    /// <see cref="ObjectDisposedException"/>, as on the reactor, not with the runtime's <c>OperationAborted</c>.</summary>
+    private ValueTask<int> ReceiveOnDotNetAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        ValueTask<int> receive = Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        return receive.IsCompletedSuccessfully ? receive : AwaitReceive(receive);
+
+        async ValueTask<int> AwaitReceive(ValueTask<int> pending)
+        {
+            try
+            {
+                return await pending;
+            }
+            catch (SocketException) when (IsClosed)
+            {
+                throw Disposed();
+            }
+        }
+    }
+
     private async ValueTask SendAllOnDotNetAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        while (!buffer.IsEmpty)
+        try
         {
-            int sent = await Socket.SendAsync(buffer, SocketFlags.None, cancellationToken);
-            buffer = buffer[sent..];
+            while (!buffer.IsEmpty)
+            {
+                int sent = await Socket.SendAsync(buffer, SocketFlags.None, cancellationToken);
+                buffer = buffer[sent..];
+            }
+        }
+        catch (SocketException) when (IsClosed)
+        {
+            throw Disposed(); // aborted by the close of this connection, as on the reactor
         }
     }
 

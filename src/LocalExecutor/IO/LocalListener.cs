@@ -210,9 +210,11 @@ public sealed class LocalListener : IDisposable
             if (endPoint.AddressFamily != AddressFamily.Unix)
             {
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                if (options.ReusePort && ReusePortSupported)
+                if (ReusePortSupported)
                 {
-                    SetReusePort(socket);
+                    // Set either way: on Unix .NET turns SO_REUSEPORT on along with SO_REUSEADDR, so a listener that
+                    // asked for no port sharing would still let any socket of the same user bind its port.
+                    SetReusePort(socket, options.ReusePort);
                 }
             }
 
@@ -227,14 +229,14 @@ public sealed class LocalListener : IDisposable
         }
     }
 
-    private static void SetReusePort(Socket socket)
+    private static void SetReusePort(Socket socket, bool enabled)
     {
         const int SolSocket = 1;
         const int SoReusePortLinux = 15;
         const int SoReusePortBsd = 0x200;
         int name = OperatingSystem.IsLinux() ? SoReusePortLinux : SoReusePortBsd;
         int level = OperatingSystem.IsLinux() ? SolSocket : 0xffff;
-        socket.SetRawSocketOption(level, name, BitConverter.GetBytes(1));
+        socket.SetRawSocketOption(level, name, BitConverter.GetBytes(enabled ? 1 : 0));
     }
 
     private void CloseOnOwner()

@@ -15,6 +15,7 @@ internal abstract class Reactor : ParkSignal
     // Statistics: written by the owner, read anywhere.
     private long _polls;
     private long _events;
+    private long _releases;
     private int _sourceCount;
     private bool _closed;
     private bool _listenersClosed;
@@ -40,6 +41,10 @@ internal abstract class Reactor : ParkSignal
     public long Polls => Volatile.Read(ref _polls);
 
     public long Events => Volatile.Read(ref _events);
+
+    /// <summary>Releases sent (eventfd writes on epoll): one per foreign wake that found the owner asleep, none while it
+    /// runs. Written by the producers, which the parker's handshake lets through one per park.</summary>
+    public long Releases => Interlocked.Read(ref _releases);
 
     /// <summary>Creates the platform's reactor for <paramref name="executor"/>, or returns null with the reason.</summary>
     public static Reactor? TryCreate(LocalExecutor executor, out string? unavailableReason)
@@ -100,6 +105,13 @@ internal abstract class Reactor : ParkSignal
         return released;
     }
 
+    /// <summary>Wakes the sleeping owner (any thread): counts the release, then signals the backend.</summary>
+    public sealed override void Release()
+    {
+        Interlocked.Increment(ref _releases); // beside the eventfd write that follows, one atomic add is noise
+        ReleaseCore();
+    }
+
     /// <summary>A release that the owner no longer waits for stays pending in the wake descriptor, and the next poll
     /// drains it; at worst one later park returns early and parks again. Nothing to absorb now.</summary>
     public sealed override void AbsorbLateRelease()
@@ -143,6 +155,9 @@ internal abstract class Reactor : ParkSignal
             }
         }
     }
+
+    /// <summary>Ends the owner's current or next <see cref="Poll"/> (any thread).</summary>
+    protected abstract void ReleaseCore();
 
     protected abstract void RegisterCore(ReactorSource source);
 

@@ -28,7 +28,8 @@ internal sealed class ReactorSocket : ReactorSource
     private bool _connecting;
     private bool _closed;
 
-    // Statistics: owner thread.
+    // Statistics, owner thread (read through LocalConnection by the "try first, then wait" tests): receive system
+    // calls made, and receives that suspended for the next read edge.
     internal long ReceiveCalls;
     internal long ReceiveWaits;
 

@@ -8,7 +8,8 @@ namespace ThreadPerCore.SystematicTests.Protocols;
 /// <summary>
 /// The parker/inbox handshake (<see cref="Parker"/> with a concurrent queue, as the executor's inbox is): no interleaving of an
 /// owner that drains and parks with producers that enqueue and unpark loses a wake-up, nor the stop request of
-/// another thread.
+/// another thread; on the semaphore signal and on the reactor's (<see cref="ReactorSignalModel"/>: a wait that can
+/// return for readiness without a release, and a release that stays pending until drained).
 /// </summary>
 public sealed class ParkerTests
 {
@@ -31,6 +32,18 @@ public sealed class ParkerTests
     public void The_harness_finds_the_lost_wake_up_of_a_parker_that_rechecks_before_announcing_it_sleeps()
     {
         string bug = Systematic.AssertFindsBug(() => OwnerTakesAll(new EarlyRecheckParker(), producers: 2, timeoutMilliseconds: Timeout.Infinite));
+        Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_interleaving_loses_a_wake_up_when_the_parker_sleeps_on_a_reactor_whose_wait_also_returns_for_readiness() =>
+        Systematic.AssertNoBug(() => OwnerTakesAll(new RealParker(new ReactorSignalModel(spuriousReturns: 3)), producers: 2, timeoutMilliseconds: Timeout.Infinite));
+
+    [Fact]
+    public void The_harness_finds_the_lost_wake_up_of_a_reactor_signal_that_drops_a_release_no_one_waits_for()
+    {
+        string bug = Systematic.AssertFindsBug(() => OwnerTakesAll(
+            new RealParker(new ReactorSignalModel(spuriousReturns: 3, keepsPendingRelease: false)), producers: 2, timeoutMilliseconds: Timeout.Infinite));
         Assert.Contains("eadlock", bug, System.StringComparison.Ordinal);
     }
 
@@ -153,9 +166,10 @@ public sealed class ParkerTests
         void Unpark();
     }
 
-    private sealed class RealParker : IParkerUnderTest
+    /// <summary>The shipped parker, on its semaphore (the executor without a reactor) or on <paramref name="signal"/>.</summary>
+    private sealed class RealParker(ParkSignal? signal = null) : IParkerUnderTest
     {
-        private readonly Parker _parker = new();
+        private readonly Parker _parker = new(signal);
 
         public void Park(int timeoutMilliseconds, System.Func<bool> hasWork) => _parker.Park(timeoutMilliseconds, hasWork);
 

@@ -433,33 +433,4 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
             }
         }
     }
-
-    /// <summary>Holds an executor's thread in a posted callback until <see cref="Release"/>, so that the wakes and cancels
-    /// sent to it queue up in its inbox in the order they are sent.</summary>
-    private sealed class ExecutorHold : IDisposable
-    {
-        private readonly ManualResetEventSlim _release = new();
-        private readonly ManualResetEventSlim _held = new();
-
-        public static ExecutorHold Of(LocalExecutor executor)
-        {
-            var hold = new ExecutorHold();
-            executor.Post(() =>
-            {
-                hold._held.Set();
-                hold._release.Wait(Bound);
-            });
-            hold._held.Wait(Bound).Should().BeTrue($"{executor.Name} to be held");
-            return hold;
-        }
-
-        public void Release() => _release.Set();
-
-        public void Dispose()
-        {
-            _release.Set();
-            _release.Dispose();
-            _held.Dispose();
-        }
-    }
 }

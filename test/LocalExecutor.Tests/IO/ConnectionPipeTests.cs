@@ -18,13 +18,15 @@ namespace ThreadPerCore.Tests.IO;
 /// pressure, and the end of the stream in both directions.</summary>
 public sealed class ConnectionPipeTests
 {
-    [LinuxFact]
-    public async Task Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer(bool reactor)
     {
         const int Size = 4 * 1024 * 1024; // four times the pipe's pause threshold: back pressure both ways
-        await using LocalExecutor executor = StartExecutor(nameof(Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer));
+        await using LocalExecutor executor = StartExecutor(nameof(Pipe_reads_and_flushes_resume_on_the_executor_and_echo_a_large_transfer), reactor);
         using LocalListener listener = await ListenAsync(executor);
-        Task<(long, int)> server = executor.Spawn(async () =>
+        Task<(long, int, bool)> server = executor.Spawn(async () =>
         {
             using LocalConnection connection = await listener.AcceptAsync();
             IDuplexPipe pipe = connection.Pipe;
@@ -51,7 +53,7 @@ public sealed class ConnectionPipeTests
 
             await pipe.Output.CompleteAsync(); // sends the rest, then the end of the stream
             await pipe.Input.CompleteAsync();
-            return (echoed, offCore);
+            return (echoed, offCore, connection.IsReactorDriven);
         }).AsTask();
 
         byte[] payload = Enumerable.Range(0, Size).Select(i => (byte)(i % 251)).ToArray();
@@ -65,7 +67,8 @@ public sealed class ConnectionPipeTests
         await send.Within("the client's send");
         client.Receive(new byte[1]).Should().Be(0, "completing the output pipe ends the stream");
 
-        (long echoed, int offCore) = await server.Within("the pipe server");
+        (long echoed, int offCore, bool driven) = await server.Within("the pipe server");
+        driven.Should().Be(reactor);
         echoed.Should().Be(Size);
         offCore.Should().Be(0);
         echo.AsSpan().SequenceEqual(payload).Should().BeTrue();
@@ -183,15 +186,18 @@ public sealed class ConnectionPipeTests
         allocated.Should().BeLessThan(64 * 1024, $"{10 * Connections} requests in batches of up to {Connections} reuse the core's blocks ({allocated} B allocated)");
     }
 
-    [LinuxFact]
-    public async Task A_peer_reset_completes_the_input_pipe_with_the_socket_error()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_peer_reset_completes_the_input_pipe_with_the_socket_error(bool reactor)
     {
-        await using LocalExecutor executor = StartExecutor(nameof(A_peer_reset_completes_the_input_pipe_with_the_socket_error));
+        await using LocalExecutor executor = StartExecutor(nameof(A_peer_reset_completes_the_input_pipe_with_the_socket_error), reactor);
         using LocalListener listener = await ListenAsync(executor);
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<Exception?> server = executor.Spawn(async () =>
         {
             using LocalConnection connection = await listener.AcceptAsync();
+            connection.IsReactorDriven.Should().Be(reactor);
             PipeReader input = connection.Pipe.Input;
             reading.SetResult();
             try
@@ -222,14 +228,17 @@ public sealed class ConnectionPipeTests
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionReset);
     }
 
-    [LinuxFact]
-    public async Task Direct_operations_are_refused_once_the_pipe_owns_the_connection()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Direct_operations_are_refused_once_the_pipe_owns_the_connection(bool reactor)
     {
-        await using LocalExecutor executor = StartExecutor(nameof(Direct_operations_are_refused_once_the_pipe_owns_the_connection));
+        await using LocalExecutor executor = StartExecutor(nameof(Direct_operations_are_refused_once_the_pipe_owns_the_connection), reactor);
         using LocalListener listener = await ListenAsync(executor);
         Task<string> server = executor.Spawn(async () =>
         {
             using LocalConnection connection = await listener.AcceptAsync();
+            connection.IsReactorDriven.Should().Be(reactor);
             _ = connection.Pipe;
             try
             {
@@ -246,14 +255,17 @@ public sealed class ConnectionPipeTests
         (await server.Within("the server")).Should().Contain("pipe owns");
     }
 
-    [LinuxFact]
-    public async Task The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads(bool reactor)
     {
-        await using LocalExecutor executor = StartExecutor(nameof(The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads));
+        await using LocalExecutor executor = StartExecutor(nameof(The_stream_adapter_reads_and_writes_asynchronously_and_refuses_blocking_reads), reactor);
         using LocalListener listener = await ListenAsync(executor);
         Task<(string, string)> server = executor.Spawn(async () =>
         {
             LocalConnection connection = await listener.AcceptAsync();
+            connection.IsReactorDriven.Should().Be(reactor);
             await using Stream stream = connection.GetStream();
             using var reader = new StreamReader(stream, leaveOpen: true);
             string line = await reader.ReadLineAsync() ?? "";
@@ -280,5 +292,67 @@ public sealed class ConnectionPipeTests
         (string line, string blocking) = await server.Within("the stream server");
         line.Should().Be("shout");
         blocking.Should().Contain("stall the executor");
+    }
+
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_connection_made_from_an_executor_works_as_a_stream_against_a_pipe_server_on_the_core(bool reactor)
+    {
+        await using LocalExecutor server = StartExecutor(nameof(A_connection_made_from_an_executor_works_as_a_stream_against_a_pipe_server_on_the_core) + "-server", reactor);
+        await using LocalExecutor clientExecutor = StartExecutor(nameof(A_connection_made_from_an_executor_works_as_a_stream_against_a_pipe_server_on_the_core) + "-client", reactor);
+        using LocalListener listener = await ListenAsync(server);
+        Task<(bool, int)> serve = server.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            IDuplexPipe pipe = connection.Pipe;
+            int offCore = 0;
+            while (true)
+            {
+                ReadResult read = await pipe.Input.ReadAsync();
+                offCore += server.IsOwnerThread ? 0 : 1;
+                foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                {
+                    pipe.Output.Write(segment.Span); // echo
+                }
+
+                pipe.Input.AdvanceTo(read.Buffer.End);
+                await pipe.Output.FlushAsync();
+                offCore += server.IsOwnerThread ? 0 : 1;
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await pipe.Output.CompleteAsync();
+            return (connection.IsReactorDriven, offCore);
+        }).AsTask();
+
+        (bool driven, int offCore, string echoed, int atEnd) = await clientExecutor.Spawn(async () =>
+        {
+            await using LocalConnection connection = await LocalConnection.ConnectAsync(listener.LocalEndPoint);
+            int off = clientExecutor.IsOwnerThread ? 0 : 1;
+            await using Stream stream = connection.GetStream(ownsConnection: false);
+            await stream.WriteAsync("ping pong\n"u8.ToArray());
+            off += clientExecutor.IsOwnerThread ? 0 : 1;
+            var buffer = new byte[10];
+            int read = 0;
+            while (read < buffer.Length)
+            {
+                int n = await stream.ReadAsync(buffer.AsMemory(read));
+                off += clientExecutor.IsOwnerThread ? 0 : 1;
+                n.Should().BePositive("the server echoes all ten bytes before it ends the stream");
+                read += n;
+            }
+
+            connection.ShutdownSend(); // the server's pipe reads its end, completes its output, and ends ours
+            int end = await stream.ReadAsync(buffer);
+            off += clientExecutor.IsOwnerThread ? 0 : 1;
+            return (connection.IsReactorDriven, off, System.Text.Encoding.ASCII.GetString(buffer), end);
+        }).Within("the client");
+
+        (driven, offCore, echoed, atEnd).Should().Be((reactor, 0, "ping pong\n", 0));
+        (await serve.Within("the pipe server")).Should().Be((reactor, 0));
     }
 }

@@ -17,14 +17,18 @@ namespace ThreadPerCore.Tests.IO;
 /// accepted it, and a stop that drains, then closes what is left.</summary>
 public sealed class LocalServerTests
 {
-    [LinuxFact]
-    public async Task Every_connection_is_served_entirely_on_the_core_that_accepted_it()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Every_connection_is_served_entirely_on_the_core_that_accepted_it(bool reactor)
     {
-        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), EnableReactor = reactor });
         var threadsByConnection = new ConcurrentDictionary<int, ConcurrentBag<int>>();
+        var transports = new ConcurrentBag<bool>();
         int next = 0;
         await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
         {
+            transports.Add(connection.IsReactorDriven);
             int id = Interlocked.Increment(ref next);
             ConcurrentBag<int> seen = threadsByConnection.GetOrAdd(id, _ => []);
             var buffer = new byte[4];
@@ -56,6 +60,7 @@ public sealed class LocalServerTests
 
         int[] executorThreads = pool.Executors.Select(e => e.Thread.ManagedThreadId).ToArray();
         threadsByConnection.Should().HaveCount(24);
+        transports.Should().HaveCount(24).And.OnlyContain(driven => driven == reactor);
         threadsByConnection.Values.Should().OnlyContain(seen => seen.Distinct().Count() == 1 && executorThreads.Contains(seen.First()),
             "each connection's code ran on one executor thread from start to end");
         threadsByConnection.Values.Select(seen => seen.First()).Distinct().Should().HaveCount(2,
@@ -63,10 +68,12 @@ public sealed class LocalServerTests
         server.AcceptedConnections.Should().Be(24);
     }
 
-    [LinuxFact]
-    public async Task Stopping_lets_handlers_finish_by_their_token_and_refuses_new_connections()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stopping_lets_handlers_finish_by_their_token_and_refuses_new_connections(bool reactor)
     {
-        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), EnableReactor = reactor });
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
         {
@@ -92,10 +99,12 @@ public sealed class LocalServerTests
         connectAgain.Should().Throw<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
     }
 
-    [LinuxFact]
-    public async Task Connections_still_open_at_the_deadline_are_closed_and_their_handlers_end()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Connections_still_open_at_the_deadline_are_closed_and_their_handlers_end(bool reactor)
     {
-        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1), EnableReactor = reactor });
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Exception? seenByHandler = null;
         LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, _) =>
@@ -123,10 +132,12 @@ public sealed class LocalServerTests
             .Which.SocketErrorCode.Should().Be(SocketError.ConnectionReset);
     }
 
-    [LinuxFact]
-    public async Task A_handler_that_throws_is_reported_to_its_executor()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_handler_that_throws_is_reported_to_its_executor(bool reactor)
     {
-        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1), EnableReactor = reactor });
         var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         pool[0].UnhandledException += (_, e) => reported.TrySetResult(e.Exception);
         await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, (_, _) => throw new InvalidOperationException("handler bug"));
@@ -136,10 +147,12 @@ public sealed class LocalServerTests
         client.Receive(new byte[1]).Should().Be(0, "the connection of a failed handler is closed");
     }
 
-    [LinuxFact]
-    public async Task A_start_that_cannot_bind_every_core_fails_and_leaves_nothing_listening()
+    [LinuxTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_start_that_cannot_bind_every_core_fails_and_leaves_nothing_listening(bool reactor)
     {
-        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), EnableReactor = reactor });
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         squatter.Bind(AnyLoopbackPort); // no SO_REUSEPORT: nobody else may bind this port
         squatter.Listen();
@@ -149,6 +162,55 @@ public sealed class LocalServerTests
 
         (await start.Should().ThrowAsync<SocketException>()).Which.SocketErrorCode.Should().Be(SocketError.AddressAlreadyInUse);
         pool.Executors.Sum(e => e.GetStats().IoDescriptors).Should().Be(0, "no listener is left registered on any core");
+    }
+
+    [LinuxFact]
+    public async Task Without_SO_REUSEPORT_the_cores_share_one_listening_socket_and_another_core_accepts_from_it()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2) });
+        var served = new ConcurrentQueue<(int Thread, bool Driven)>();
+        await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, async (connection, stopping) =>
+        {
+            served.Enqueue((Environment.CurrentManagedThreadId, connection.IsReactorDriven));
+            var buffer = new byte[1];
+            while (await connection.ReceiveAsync(buffer, stopping) != 0)
+            {
+                await connection.SendAsync(buffer, stopping);
+            }
+        }, new LocalServerOptions { Listener = new LocalListenerOptions { ReusePort = false } });
+
+        // One socket, bound once, without SO_REUSEPORT: core 0 owns it on its reactor, core 1 accepts from the same
+        // queue on .NET sockets (LocalListener.Share), and nobody else can join the port.
+        pool[0].GetStats().IoDescriptors.Should().Be(1, "core 0 watches the one listening socket");
+        pool[1].GetStats().IoDescriptors.Should().Be(0, "core 1 shares it through .NET's engine instead of binding its own");
+        using (var intruder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            intruder.SetRawSocketOption(1, 15, BitConverter.GetBytes(1)); // SOL_SOCKET, SO_REUSEPORT
+            Action bind = () => intruder.Bind(server.EndPoint);
+            bind.Should().Throw<SocketException>("a per-core listener would have set SO_REUSEPORT and let this bind")
+                .Which.SocketErrorCode.Should().Be(SocketError.AddressAlreadyInUse);
+        }
+
+        // With core 0 held, only core 1 can take the connection off the shared queue.
+        using (ExecutorHold.Of(pool[0]))
+        {
+            using Socket client = Connect(server.EndPoint);
+            client.Send([7]);
+            ReceiveExactly(client, 1).Should().Equal(7);
+        }
+
+        served.Should().ContainSingle().Which.Should().Be((pool[1].Thread.ManagedThreadId, false));
+
+        // Released, both cores serve from the one queue.
+        for (int i = 0; i < 8; i++)
+        {
+            using Socket client = Connect(server.EndPoint);
+            client.Send([(byte)i]);
+            ReceiveExactly(client, 1).Should().Equal((byte)i);
+        }
+
+        server.AcceptedConnections.Should().Be(9);
+        served.Select(s => s.Thread).Should().OnlyContain(thread => pool.Executors.Any(e => e.Thread.ManagedThreadId == thread));
     }
 
     private static async Task Eventually(Func<bool> condition, string what)

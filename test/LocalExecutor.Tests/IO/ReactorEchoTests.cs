@@ -87,6 +87,52 @@ public sealed class ReactorEchoTests
     }
 
     [LinuxFact]
+    public async Task A_receive_of_data_already_in_the_kernel_completes_synchronously_and_a_drained_socket_waits_without_a_call()
+    {
+        await using LocalExecutor executor = StartExecutor(nameof(A_receive_of_data_already_in_the_kernel_completes_synchronously_and_a_drained_socket_waits_without_a_call));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<LocalConnection> accept = executor.Spawn(async () => await listener.AcceptAsync()).AsTask();
+        using Socket client = Connect(listener.LocalEndPoint);
+        using LocalConnection connection = await accept.Within("the accept");
+        client.Send(new byte[5]);
+        Bounded.Until(() => connection.Socket.Available == 5, "the five bytes to reach the server's receive buffer");
+
+        var secondIsWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<TryFirstReport> server = executor.Spawn(async () =>
+        {
+            var buffer = new byte[16];
+            long calls = connection.ReceiveCalls;
+            long waits = connection.ReceiveWaits;
+            ValueTask<int> first = connection.ReceiveAsync(buffer);
+            bool firstAtOnce = first.IsCompletedSuccessfully;
+            (long firstCalls, long firstWaits) = (connection.ReceiveCalls - calls, connection.ReceiveWaits - waits);
+            if (!firstAtOnce)
+            {
+                secondIsWaiting.SetResult(); // the client's next bytes end this wait, and the report says what went wrong
+                return new TryFirstReport(firstAtOnce, firstCalls, firstWaits, await first, false, 0, 0, 0);
+            }
+
+            int firstBytes = await first;
+
+            // Five bytes into sixteen drained the socket: the next receive must not ask the kernel again.
+            (calls, waits) = (connection.ReceiveCalls, connection.ReceiveWaits);
+            ValueTask<int> second = connection.ReceiveAsync(buffer);
+            bool secondPending = !second.IsCompleted;
+            (long secondCalls, long secondWaits) = (connection.ReceiveCalls - calls, connection.ReceiveWaits - waits);
+            secondIsWaiting.SetResult();
+            int secondBytes = await second;
+            return new TryFirstReport(firstAtOnce, firstCalls, firstWaits, firstBytes, secondPending, secondCalls, secondWaits, secondBytes);
+        }).AsTask();
+        await secondIsWaiting.Task.Within("the second receive to wait");
+        client.Send(new byte[3]);
+
+        TryFirstReport report = await server.Within("the two receives");
+        report.Should().Be(new TryFirstReport(
+            FirstCompletedAtOnce: true, FirstCalls: 1, FirstWaits: 0, FirstBytes: 5,
+            SecondPending: true, SecondCalls: 0, SecondWaits: 1, SecondBytes: 3));
+    }
+
+    [LinuxFact]
     public async Task Readiness_reaches_a_waiting_receive_while_the_run_queue_never_empties()
     {
         await using LocalExecutor executor = StartExecutor(nameof(Readiness_reaches_a_waiting_receive_while_the_run_queue_never_empties));
@@ -244,6 +290,10 @@ public sealed class ReactorEchoTests
 
         return GC.GetAllocatedBytesForCurrentThread() - start;
     }
+
+    private sealed record TryFirstReport(
+        bool FirstCompletedAtOnce, long FirstCalls, long FirstWaits, int FirstBytes,
+        bool SecondPending, long SecondCalls, long SecondWaits, int SecondBytes);
 
     private sealed record EchoReport(bool IsReactorDriven, int ResumedOffExecutor, long CrossThreadWorkItems, long IoEvents);
 }

@@ -13,7 +13,7 @@ using static ThreadPerCore.Tests.IO.IoTestSupport;
 namespace ThreadPerCore.Tests.IO;
 
 /// <summary>Faults and bad input on reactor-driven sockets: each ends with a clear exception or a clean end of stream,
-/// never a hang, a signal, or a lost descriptor.</summary>
+/// never a hang or a lost descriptor (and no signal, because the runtime ignores SIGPIPE: see the broken-pipe test).</summary>
 public sealed class ReactorFaultTests
 {
     [LinuxFact]
@@ -105,9 +105,9 @@ public sealed class ReactorFaultTests
     }
 
     [LinuxFact]
-    public async Task Sending_to_a_peer_that_went_away_fails_with_a_socket_error_and_no_signal()
+    public async Task Sending_to_a_peer_that_went_away_fails_with_a_socket_error()
     {
-        await using LocalExecutor executor = StartExecutor(nameof(Sending_to_a_peer_that_went_away_fails_with_a_socket_error_and_no_signal));
+        await using LocalExecutor executor = StartExecutor(nameof(Sending_to_a_peer_that_went_away_fails_with_a_socket_error));
         using LocalListener listener = await ListenAsync(executor);
         var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var peerGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -141,6 +141,39 @@ public sealed class ReactorFaultTests
         Exception? failure = await server.Within("the sends to fail");
         failure.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().BeOneOf(SocketError.ConnectionReset, SocketError.Shutdown);
         (await executor.Spawn(() => 42).Within("the executor after the failed send")).Should().Be(42);
+    }
+
+    /// <remarks>What keeps a broken pipe from killing the process is not this library: its sends go through
+    /// <c>Socket.Send</c>, which calls <c>send(fd, buffer, length, 0)</c> with no <c>MSG_NOSIGNAL</c> (strace shows
+    /// <c>sendto(…, 0, NULL, 0) = -1 EPIPE</c>), and the kernel raises <c>SIGPIPE</c> with every <c>EPIPE</c>. The
+    /// .NET runtime sets <c>SIGPIPE</c> to ignored when it starts, for every process. So this test checks that premise
+    /// and then that an <c>EPIPE</c> (a send after our own half-close) reaches the caller as a
+    /// <see cref="SocketException"/> and the executor goes on; were the signal not ignored, the test host would die.</remarks>
+    [LinuxFact]
+    public async Task A_broken_pipe_fails_the_send_with_shutdown_and_the_process_survives_because_the_runtime_ignores_SIGPIPE()
+    {
+        (IgnoredSignals() & SigPipeBit).Should().Be(SigPipeBit, "the runtime ignores SIGPIPE; the library sends without MSG_NOSIGNAL and relies on it");
+        await using LocalExecutor executor = StartExecutor(nameof(A_broken_pipe_fails_the_send_with_shutdown_and_the_process_survives_because_the_runtime_ignores_SIGPIPE));
+        using LocalListener listener = await ListenAsync(executor);
+        Task<Exception?> server = executor.Spawn(async () =>
+        {
+            using LocalConnection connection = await listener.AcceptAsync();
+            connection.ShutdownSend();
+            try
+            {
+                await connection.SendAsync(new byte[16]); // EPIPE: the sending side is shut down
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }).AsTask();
+
+        using Socket client = Connect(listener.LocalEndPoint);
+        (await server.Within("the send after the half-close")).Should().BeOfType<SocketException>()
+            .Which.SocketErrorCode.Should().Be(SocketError.Shutdown, "EPIPE is the error the kernel pairs with SIGPIPE");
+        (await executor.Spawn(() => 42).Within("the executor after the broken pipe")).Should().Be(42);
     }
 
     [LinuxFact]
@@ -291,5 +324,14 @@ public sealed class ReactorFaultTests
         await server.Drain();
         Func<Task> refused = () => clientExecutor.Spawn(async () => await LocalConnection.ConnectAsync(closedPort)).AsTask();
         (await refused.Should().ThrowAsync<SocketException>()).Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused);
+    }
+
+    private const ulong SigPipeBit = 1UL << (13 - 1); // SIGPIPE is signal 13; SigIgn's bit n-1 is signal n
+
+    /// <summary>The process's ignored signals, from the <c>SigIgn</c> mask in <c>/proc/self/status</c>.</summary>
+    private static ulong IgnoredSignals()
+    {
+        string line = System.IO.File.ReadLines("/proc/self/status").Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

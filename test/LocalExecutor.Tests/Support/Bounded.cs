@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace ThreadPerCore.Tests;
@@ -33,6 +34,15 @@ internal static class Bounded
     }
 
     public static Task<T> Within<T>(this LocalTask<T> task, string what) => task.AsTask().Within(what);
+
+    /// <summary>Spins (yielding the CPU) until <paramref name="condition"/>, which another thread makes true, holds.</summary>
+    public static void Until(Func<bool> condition, string what)
+    {
+        if (!SpinWait.SpinUntil(condition, Timeout))
+        {
+            throw new TimeoutException($"Timed out after {Timeout.TotalSeconds} s waiting until {what}.");
+        }
+    }
 
     public static Task Within(this LocalTask task, string what) => task.AsTask().Within(what);
 }
