@@ -19,8 +19,15 @@ namespace ThreadPerCore.IO;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class LocalListener : IDisposable
 {
-    private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan s_lastBackoff = TimeSpan.FromSeconds(1);
+    /// <summary>The first wait before retrying an accept that failed (descriptors exhausted, or any error in a server's loop).</summary>
+    internal static TimeSpan FirstRetryDelay => TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest wait between retries: the wait doubles from <see cref="FirstRetryDelay"/> up to this.</summary>
+    internal static TimeSpan LastRetryDelay => TimeSpan.FromSeconds(1);
+
+    /// <summary>The wait after <paramref name="previous"/>: twice as long, at most <see cref="LastRetryDelay"/>.</summary>
+    internal static TimeSpan NextRetryDelay(TimeSpan previous) => previous * 2 < LastRetryDelay ? previous * 2 : LastRetryDelay;
+
     private static readonly Action<object?> s_closeOnOwner = static self => ((LocalListener)self!).CloseOnOwner();
 
     private readonly ReactorListener? _driven;
@@ -134,7 +141,7 @@ public sealed class LocalListener : IDisposable
 
     private async ValueTask<LocalConnection> AcceptOnReactorAsync(ReactorListener driven, CancellationToken cancellationToken)
     {
-        TimeSpan backoff = s_firstBackoff;
+        TimeSpan backoff = FirstRetryDelay;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -156,7 +163,7 @@ public sealed class LocalListener : IDisposable
                     // rather than wait for readiness (which would strand it) or retry at once (which would spin).
                     Interlocked.Increment(ref _exhaustions);
                     await Executor.Sleep(backoff, cancellationToken);
-                    backoff = backoff * 2 < s_lastBackoff ? backoff * 2 : s_lastBackoff;
+                    backoff = NextRetryDelay(backoff);
                     break;
                 case 0:
                     ThrowIfClosed();

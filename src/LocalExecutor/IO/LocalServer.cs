@@ -44,6 +44,9 @@ public sealed class LocalServer : IAsyncDisposable
     /// <summary>The executors that serve connections, one listener each.</summary>
     public IReadOnlyList<LocalExecutor> Executors => _cores.Select(core => core.Executor).ToArray();
 
+    /// <summary>The listening socket of each core, in the order of <see cref="Executors"/> (for tests).</summary>
+    internal IReadOnlyList<LocalListener> Listeners => _cores.Select(core => core.Listener).ToArray();
+
     /// <summary>Connections open now, on all cores.</summary>
     public int ConnectionCount => _cores.Sum(core => Volatile.Read(ref core.Open));
 
@@ -198,12 +201,19 @@ public sealed class LocalServer : IAsyncDisposable
         private async Task AcceptLoopAsync()
         {
             CancellationToken stopping = Server.Stopping;
+            TimeSpan retryDelay = TimeSpan.Zero;
             while (!_stopped)
             {
                 LocalConnection connection;
                 try
                 {
+                    if (retryDelay > TimeSpan.Zero)
+                    {
+                        await Executor.Sleep(retryDelay, stopping);
+                    }
+
                     connection = await Listener.AcceptAsync(stopping);
+                    retryDelay = TimeSpan.Zero;
                 }
                 catch (Exception) when (_stopped || stopping.IsCancellationRequested)
                 {
@@ -216,8 +226,10 @@ public sealed class LocalServer : IAsyncDisposable
                 catch (Exception exception)
                 {
                     // An accept that failed for one connection (reset while queued, a resource limit) must not end the
-                    // server: report it and go on.
+                    // server: report it and go on. An error that persists must not spin the core either (nor flood the
+                    // handler): retry after a wait that doubles while failures repeat, as descriptor exhaustion does.
                     Executor.ReportUnhandled(exception);
+                    retryDelay = retryDelay == TimeSpan.Zero ? LocalListener.FirstRetryDelay : LocalListener.NextRetryDelay(retryDelay);
                     continue;
                 }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
@@ -145,6 +146,40 @@ public sealed class LocalServerTests
         using Socket client = Connect(server.EndPoint);
         (await reported.Task.Within("the report")).Message.Should().Be("handler bug");
         client.Receive(new byte[1]).Should().Be(0, "the connection of a failed handler is closed");
+    }
+
+    [LinuxFact]
+    public async Task An_accept_that_keeps_failing_is_reported_and_retried_after_a_growing_wait_not_at_once()
+    {
+        await using var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(1) });
+        var reports = new ConcurrentQueue<(long Ticks, Exception Exception)>();
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const int Failures = 5;
+        pool[0].UnhandledException += (_, e) =>
+        {
+            reports.Enqueue((Stopwatch.GetTimestamp(), e.Exception));
+            if (reports.Count >= Failures)
+            {
+                enough.TrySetResult();
+            }
+        };
+        await using LocalServer server = await LocalServer.StartAsync(pool, AnyLoopbackPort, (_, _) => Task.CompletedTask);
+
+        // A listening socket shut down for reading fails every accept (EINVAL) from now on: an error that persists.
+        server.Listeners[0].Socket.Shutdown(SocketShutdown.Receive);
+        await enough.Task.Within("five failed accepts to be reported");
+
+        (long Ticks, Exception Exception)[] seen = reports.ToArray();
+        seen.Should().AllSatisfy(r => r.Exception.Should().BeOfType<SocketException>());
+        TimeSpan expected = LocalListener.FirstRetryDelay;
+        for (int i = 1; i < Failures; i++)
+        {
+            TimeSpan gap = Stopwatch.GetElapsedTime(seen[i - 1].Ticks, seen[i].Ticks);
+            // The executor's timers never fire early; 1 ms of slack for the clocks' rounding. A loop that retried at
+            // once reported thousands of failures a second here and spun its core.
+            gap.Should().BeGreaterThanOrEqualTo(expected - TimeSpan.FromMilliseconds(1), $"retry {i} waits at least {expected.TotalMilliseconds} ms");
+            expected = LocalListener.NextRetryDelay(expected);
+        }
     }
 
     [LinuxTheory]
