@@ -20,16 +20,19 @@ public sealed class DrainTests
     public async Task A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled()
     {
         LocalExecutor executor = Executors.Start(nameof(A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled));
+        var stopping = new TaskCompletionSource<Task<ShutdownReport>>(TaskCreationOptions.RunContinuationsAsynchronously);
         LocalTask<int> sleeper = executor.Spawn(async () =>
         {
-            // Long enough to be still asleep when the shutdown begins on a loaded machine (at 50 ms it was seen to end
-            // before, and the report counted no task in flight).
-            await LocalExecutor.Delay(TimeSpan.FromMilliseconds(300));
+            // The stop is requested in the same turn that arms the sleep, so the sleep is in flight when the drain
+            // begins however late the test's thread runs (stopped from outside after the sleep was armed, a loaded
+            // thread pool once let a 50 ms sleep end first, and the report counted no task in flight).
+            LocalTask sleep = LocalExecutor.Delay(TimeSpan.FromMilliseconds(50));
+            stopping.SetResult(executor.ShutdownAsync(Bounded.Timeout)); // on its own thread: requests the stop
+            await sleep;
             return Executors.IsOn(executor) ? 1 : -1;
         });
-        await executor.Drain();
 
-        ShutdownReport report = await executor.ShutdownAsync(Bounded.Timeout).Within("the shutdown");
+        ShutdownReport report = await (await stopping.Task.Within("the stop request")).Within("the shutdown");
 
         sleeper.IsCompletedSuccessfully.Should().BeTrue("the drain let the sleep end");
         (await sleeper).Should().Be(1, "it resumed on its own core");
