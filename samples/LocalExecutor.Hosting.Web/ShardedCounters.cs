@@ -13,7 +13,8 @@ public sealed record CounterReply(string Key, long Value, int Shard, string? Thr
 
 /// <summary>
 /// Counters sharded across the pool: shard <c>i</c>'s dictionary is only ever touched on executor <c>i</c>'s thread,
-/// so it needs no lock. Requests arrive on ASP.NET Core's threads and are forwarded with <c>SpawnOn(key, ...)</c>.
+/// so it needs no lock. Requests arrive on ASP.NET Core's threads and are forwarded to the shard that owns their key:
+/// <c>_pool[_pool.ShardFor(key)].Spawn(...)</c> (the shard number goes into the reply too).
 /// </summary>
 public sealed class ShardedCounters
 {

@@ -28,6 +28,8 @@ public sealed class ConfigurationTests
             ["LocalExecutor:SetAsDefault"] = "true",
             ["LocalExecutor:DrainTimeout"] = "00:00:02",
             ["LocalExecutor:LateWorkPolicy"] = "Reject",
+            ["LocalExecutor:StallThreshold"] = "00:00:00.200",
+            ["LocalExecutor:StallReportsPerMinute"] = "3",
         });
 
         LocalExecutorPoolOptions options = host.Services.GetRequiredService<IOptions<LocalExecutorPoolOptions>>().Value;
@@ -42,6 +44,8 @@ public sealed class ConfigurationTests
         options.SetAsDefault.Should().BeTrue();
         options.DrainTimeout.Should().Be(TimeSpan.FromSeconds(2));
         options.LateWorkPolicy.Should().Be(LateWorkPolicy.Reject);
+        options.StallThreshold.Should().Be(TimeSpan.FromMilliseconds(200));
+        options.StallReportsPerMinute.Should().Be(3);
 
         await host.StartAsync().Within("the host to start");
         var pool = host.Services.GetRequiredService<LocalExecutorPool>();
@@ -91,6 +95,53 @@ public sealed class ConfigurationTests
             "LocalExecutor:DrainTimeout is -00:00:01; it must be zero or positive, or -00:00:00.001 (infinite).",
             "LocalExecutor:StackSize is -1; it must be zero (the runtime's default) or a positive number of bytes.");
         logs.Pool.Should().BeEmpty("the pool never started");
+    }
+
+    [Fact]
+    public async Task Undefined_policies_and_out_of_range_stall_settings_fail_the_start_naming_their_keys()
+    {
+        var logs = new LogCollector();
+        using IHost host = Build(logs, new Dictionary<string, string?>
+        {
+            ["LocalExecutor:Placement"] = "Unbound(2)",
+            ["LocalExecutor:LateWorkPolicy"] = "7",            // numbers bind to enums, defined or not
+            ["LocalExecutor:UnhandledExceptionPolicy"] = "9",
+            ["LocalExecutor:StallThreshold"] = "00:00:00",
+            ["LocalExecutor:StallReportsPerMinute"] = "-1",
+        });
+
+        Func<Task> start = () => host.StartAsync();
+
+        OptionsValidationException failure = (await start.Should().ThrowAsync<OptionsValidationException>()).Which;
+        failure.Failures.Should().BeEquivalentTo(
+            "LocalExecutor:LateWorkPolicy is 7; it must be one of RunOnThreadPool, Reject.",
+            "LocalExecutor:UnhandledExceptionPolicy is 9; it must be one of Continue, StopExecutor.",
+            "LocalExecutor:StallThreshold is 00:00:00; it must be positive, or -00:00:00.001 (off).",
+            "LocalExecutor:StallReportsPerMinute is -1; it must be zero or positive.");
+        logs.Pool.Should().BeEmpty("the pool never started");
+    }
+
+    [Fact]
+    public async Task A_negative_stall_threshold_is_refused_but_the_infinite_one_turns_detection_off()
+    {
+        var logs = new LogCollector();
+        using IHost refused = Build(logs, new Dictionary<string, string?>
+        {
+            ["LocalExecutor:Placement"] = "Unbound(1)",
+            ["LocalExecutor:StallThreshold"] = "-00:00:00.500",
+        });
+        Func<Task> start = () => refused.StartAsync();
+        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.Should().Equal(
+            "LocalExecutor:StallThreshold is -00:00:00.5000000; it must be positive, or -00:00:00.001 (off).");
+
+        using IHost off = Build(logs, new Dictionary<string, string?>
+        {
+            ["LocalExecutor:Placement"] = "Unbound(1)",
+            ["LocalExecutor:StallThreshold"] = "-00:00:00.001",
+            ["LocalExecutor:StallReportsPerMinute"] = "0",
+        });
+        await off.StartAsync().Within("a host with stall detection off");
+        await off.StopAsync().Within("the host to stop");
     }
 
     [Fact]

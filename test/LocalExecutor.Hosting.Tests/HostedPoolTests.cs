@@ -84,10 +84,11 @@ public sealed class HostedPoolTests
     }
 
     [Fact]
-    public async Task A_real_pool_start_failure_fails_the_host_start_before_any_hosted_service_starts()
+    public async Task More_pinned_executors_than_cpus_are_refused_by_the_validator_before_any_hosted_service_starts()
     {
-        // More pinned executors than CPUs: the pool refuses the placement before it starts anything. The validator
-        // catches it first, with the configuration key in the message.
+        // More pinned executors than CPUs: the pool would refuse the placement before it starts anything; the validator
+        // catches it first, with the configuration key in the message. (A pool that fails for real after the
+        // validation: PoolStartFailureTests.)
         var logs = new LogCollector();
         var started = new Probe();
         using IHost host = TestHosts.Build(
@@ -153,7 +154,7 @@ public sealed class HostedPoolTests
         var pool = host.Services.GetRequiredService<LocalExecutorPool>();
         LocalTask shortSleep = pool[0].Sleep(TimeSpan.FromMilliseconds(20));
         var never = new TaskCompletionSource();
-        LocalTask endless = pool[1].Spawn(async () => await never.Task); // in flight until the deadline
+        LocalTask endless = pool[1].Start(() => WaitForeverAsync(never.Task)); // in flight until the deadline
 
         await host.StopAsync().Within("the host to stop");
 
@@ -163,7 +164,8 @@ public sealed class HostedPoolTests
         stopped.Message.Should().Contain("cancelled");
         LogEntry cancelled = logs.Pool.Should().ContainSingle(e => e.EventId.Id == 9, string.Join(" | ", logs.Pool.Select(e => e.Message))).Subject;
         cancelled.Level.Should().Be(LogLevel.Warning);
-        cancelled.Message.Should().Contain("tasks cancelled at the drain deadline");
+        cancelled.Message.Should().Contain("1 tasks cancelled at the drain deadline")
+            .And.Contain($"{typeof(HostedPoolTests).FullName}.{nameof(WaitForeverAsync)} x1", "the log names what was cancelled, by its async method");
     }
 
     [Fact]
@@ -262,6 +264,8 @@ public sealed class HostedPoolTests
         user.AtStart.Should().Be(1);
         user.AtStop.Should().Be(2, "the pool drains after every hosted service stopped");
     }
+
+    private static async LocalTask WaitForeverAsync(Task never) => await never;
 
     private sealed class Probe : IHostedService
     {

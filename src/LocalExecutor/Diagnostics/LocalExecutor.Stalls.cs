@@ -16,8 +16,11 @@ public sealed partial class LocalExecutor
     /// has run longer than <see cref="LocalExecutorOptions.StallThreshold"/> without returning to the loop. Raised while
     /// the turn is still running (so a turn that never returns is reported too), on a thread-pool thread, never on the
     /// executor's or the clock's; at most <see cref="LocalExecutorOptions.StallReportsPerMinute"/> times a minute.
-    /// Every stall, reported or not, counts in <see cref="ExecutorStats.Stalls"/>. Like any thread-pool callback's, an
-    /// exception a handler throws is unhandled and ends the process: failures of diagnostics never vanish either.
+    /// Every stall, reported or not, counts in <see cref="ExecutorStats.Stalls"/>. With no handler attached, the report
+    /// (its <see cref="ExecutorStalledEventArgs.ToString"/> line) is written to standard error and to
+    /// <see cref="System.Diagnostics.Trace"/> instead, within the same rate limit: a stall is never only counted, as
+    /// Seastar logs "reactor stalled" by default. Like any thread-pool callback's, an exception a handler throws is
+    /// unhandled and ends the process: failures of diagnostics never vanish either.
     /// </summary>
     public event EventHandler<ExecutorStalledEventArgs>? Stalled;
 
@@ -38,11 +41,12 @@ public sealed partial class LocalExecutor
     /// <summary>The watcher of this executor's turns, or null; read by the clock thread.</summary>
     internal TurnWatch? TurnWatchForClock => _turnWatch;
 
-    /// <summary>Counts a stall the watcher found and hands its report to the thread pool (clock thread).</summary>
+    /// <summary>Counts a stall the watcher found and, within the rate limit, hands its report to the thread pool (clock
+    /// thread): to the handlers, or to the default sink when none is attached.</summary>
     internal void OnStallDetected(StalledTurn turn, long now)
     {
         Volatile.Write(ref _stalls, _stalls + 1); // the clock thread is the only writer
-        if (Stalled is null || !_turnWatch!.Limiter.TryReport(now, out long suppressed))
+        if (!_turnWatch!.Limiter.TryReport(now, out long suppressed))
         {
             return;
         }
@@ -60,6 +64,15 @@ public sealed partial class LocalExecutor
     private void RaiseStalled(StalledTurn turn, long suppressed)
     {
         WorkDescription what = WorkDescription.Of(turn.Kind, turn.Work, turn.State);
-        Stalled?.Invoke(this, new ExecutorStalledEventArgs(this, turn.Duration, turn.Queue?.Name ?? _defaultQueue.Name, what.Type, what.Text, suppressed));
+        var report = new ExecutorStalledEventArgs(this, turn.Duration, turn.Queue?.Name ?? _defaultQueue.Name, what.Type, what.Text, suppressed);
+        EventHandler<ExecutorStalledEventArgs>? handlers = Stalled;
+        if (handlers is null)
+        {
+            DefaultSink.WriteStall(report);
+        }
+        else
+        {
+            handlers(this, report);
+        }
     }
 }

@@ -266,7 +266,7 @@ public sealed partial class LocalExecutor
         {
             if (handlers is null)
             {
-                DefaultExceptionSink.Write(this, exception, origin);
+                DefaultSink.Write(this, exception, origin);
             }
             else
             {

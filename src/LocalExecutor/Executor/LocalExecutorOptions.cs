@@ -95,7 +95,8 @@ public sealed class LocalExecutorOptions
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// How many stalls of this executor are reported through <see cref="LocalExecutor.Stalled"/> in a minute, like
+    /// How many stalls of this executor are reported in a minute (through <see cref="LocalExecutor.Stalled"/>, or to
+    /// standard error and <see cref="System.Diagnostics.Trace"/> when no handler is attached), like
     /// Seastar's <c>--blocked-reactor-reports-per-minute</c>: the minute starts at the first stall reported after the
     /// previous one ended; stalls past the limit are counted in <see cref="ExecutorStats.Stalls"/> and the next report
     /// says how many were not reported (<see cref="ExecutorStalledEventArgs.SuppressedReports"/>). Default 5; zero

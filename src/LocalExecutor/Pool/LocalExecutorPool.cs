@@ -27,7 +27,8 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
     private readonly LocalExecutor[] _executors;
     private readonly LocalExecutor? _previousDefault;
     private readonly bool _setDefault;
-    private int _disposed;
+    private readonly object _stopGate = new();
+    private bool _stopBegun; // under _stopGate
 
     /// <summary>Starts the executors of a pool.</summary>
     /// <param name="options">How to start it; null for one pinned executor per usable CPU.</param>
@@ -186,7 +187,9 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
     /// <summary>
     /// Shuts every executor down gracefully, all at once (see <see cref="LocalExecutor.ShutdownAsync(TimeSpan)"/>): new
     /// work from outside the pool is refused at once, the work in flight on every shard (and what shards ask of each
-    /// other while they drain) runs until <paramref name="deadline"/>, then what is left is cancelled.
+    /// other while they drain) runs until <paramref name="deadline"/>, then what is left is cancelled. Called again, or
+    /// after <see cref="DisposeAsync"/>, it joins the shutdown in progress (it can only bring the deadline closer) and
+    /// completes when it has ended, with the same shard reports.
     /// </summary>
     /// <param name="deadline">How long the work in flight may take; <see cref="TimeSpan.Zero"/> cancels at once,
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits until it ends.</param>
@@ -216,12 +219,7 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
 
     private async Task<ShutdownReport> ShutdownAllAsync(Func<LocalExecutor, Task<ShutdownReport>> shutdown)
     {
-        Interlocked.Exchange(ref _disposed, 1);
-        RestoreDefault();
-
-        // Every shard's stop is requested before any is waited for: they drain side by side, as a group, so that a shard
-        // finishing a request on another finds it draining too, not stopped.
-        JoinDrainGroup();
+        BeginStop();
         var stopping = new Task<ShutdownReport>[_executors.Length];
         for (int i = 0; i < _executors.Length; i++)
         {
@@ -234,19 +232,15 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Shuts every executor down with its drain deadline (<see cref="LocalExecutorPoolOptions.DrainTimeout"/>), all at
-    /// once, and waits until all their threads exited (see <see cref="LocalExecutor.DisposeAsync"/>). Calling it again is
-    /// harmless.
+    /// once, and waits until all their threads exited (see <see cref="LocalExecutor.DisposeAsync"/>). Like an
+    /// executor's, every call waits: called again, or after <see cref="ShutdownAsync(TimeSpan)"/>, it joins the shutdown
+    /// in progress (it can only bring the deadline closer, to <see cref="LocalExecutorPoolOptions.DrainTimeout"/>) and
+    /// completes when that shutdown has ended.
     /// </summary>
     /// <returns>A task that completes when every executor stopped.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        RestoreDefault();
-        JoinDrainGroup();
+        BeginStop();
         var stopping = new Task[_executors.Length];
         for (int i = 0; i < _executors.Length; i++)
         {
@@ -256,16 +250,11 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         await Task.WhenAll(stopping).ConfigureAwait(false);
     }
 
-    /// <summary>Shuts every executor down (see <see cref="DisposeAsync"/>) and blocks until their threads exited.</summary>
+    /// <summary>Shuts every executor down (see <see cref="DisposeAsync"/>) and blocks until their threads exited; called
+    /// again, or after <see cref="ShutdownAsync(TimeSpan)"/>, it blocks until the shutdown in progress has ended.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        RestoreDefault();
-        JoinDrainGroup();
+        BeginStop();
         foreach (LocalExecutor executor in _executors)
         {
             executor.RequestStopWithDrain(); // all drain side by side; the waits below overlap
@@ -274,6 +263,27 @@ public sealed partial class LocalExecutorPool : IAsyncDisposable, IDisposable
         foreach (LocalExecutor executor in _executors)
         {
             executor.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// What the first call that stops the pool does, once: hands the process-wide default back and makes the shards
+    /// drain as one group. A concurrent call waits here until the group is made, so that no shard's stop is requested
+    /// before it joined the group (it would then drain alone and could refuse a request from another shard). Later calls
+    /// go straight on to the executors, whose own calls all wait for the same end.
+    /// </summary>
+    private void BeginStop()
+    {
+        lock (_stopGate)
+        {
+            if (_stopBegun)
+            {
+                return;
+            }
+
+            _stopBegun = true;
+            RestoreDefault();
+            JoinDrainGroup();
         }
     }
 

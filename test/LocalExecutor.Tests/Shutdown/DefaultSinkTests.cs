@@ -14,7 +14,8 @@ public sealed class StandardErrorCapture
 }
 
 /// <summary>With no handler attached, an unhandled exception is written to standard error, never dropped; the policy
-/// <see cref="UnhandledExceptionPolicy.Continue"/> then keeps the executor running.</summary>
+/// <see cref="UnhandledExceptionPolicy.Continue"/> then keeps the executor running. So is a stall with no
+/// <see cref="LocalExecutor.Stalled"/> handler.</summary>
 [Collection(nameof(StandardErrorCapture))]
 public sealed class DefaultSinkTests
 {
@@ -81,15 +82,52 @@ public sealed class DefaultSinkTests
         written.Should().Contain("a task that nothing awaits faulted").And.Contain("InsufficientExecutionStackException: detached, unhandled");
     }
 
-    private static async Task<string> CaptureStandardErrorAsync(string name, Func<LocalExecutor, Task> scenario)
+    [Fact]
+    public async Task A_stall_with_no_handler_is_written_to_standard_error_while_it_lasts()
+    {
+        string written = await CaptureStandardErrorAsync(
+            nameof(A_stall_with_no_handler_is_written_to_standard_error_while_it_lasts),
+            async (executor, standardError) =>
+            {
+                using var release = new ManualResetEventSlim();
+                LocalTask stalling = executor.Spawn(() => release.Wait(Bounded.Timeout));
+
+                // The turn blocks until its report has been written: a stall with nobody listening is not only counted.
+                string stalled = $"Executor '{executor.Name}' stalled";
+                SpinWait.SpinUntil(() => standardError().Contains(stalled, StringComparison.Ordinal), Bounded.Timeout)
+                    .Should().BeTrue("the stall is written to standard error while the turn still runs");
+                release.Set();
+                await stalling.Within("the stalled turn");
+                executor.GetStats().Stalls.Should().Be(1);
+            },
+            new LocalExecutorOptions { StallThreshold = TimeSpan.FromMilliseconds(50) });
+
+        written.Should().Contain($"Executor '{nameof(A_stall_with_no_handler_is_written_to_standard_error_while_it_lasts)}' stalled: lambda in")
+            .And.Contain("in task queue 'default' has run for").And.Contain("No Stalled handler is attached.");
+    }
+
+    private static Task<string> CaptureStandardErrorAsync(string name, Func<LocalExecutor, Task> scenario) =>
+        CaptureStandardErrorAsync(name, (executor, _) => scenario(executor));
+
+    private static async Task<string> CaptureStandardErrorAsync(
+        string name, Func<LocalExecutor, Func<string>, Task> scenario, LocalExecutorOptions? options = null)
     {
         TextWriter original = Console.Error;
         using var captured = new StringWriter();
-        Console.SetError(TextWriter.Synchronized(captured));
+        TextWriter synchronized = TextWriter.Synchronized(captured); // its methods lock the writer itself
+        Console.SetError(synchronized);
         try
         {
-            LocalExecutor executor = Executors.Start(name);
-            await scenario(executor);
+            LocalExecutorOptions settings = options ?? new LocalExecutorOptions();
+            settings.Name = name;
+            var executor = new LocalExecutor(settings);
+            await scenario(executor, () =>
+            {
+                lock (synchronized)
+                {
+                    return captured.ToString();
+                }
+            });
             await executor.ShutdownAsync(Bounded.Timeout).Within("the shutdown");
         }
         finally

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
+using ThreadPerCore.Channels;
 using ThreadPerCore.IO;
 using ThreadPerCore.Tests.Platform;
 using Xunit;
@@ -19,14 +20,19 @@ public sealed class DrainTests
     public async Task A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled()
     {
         LocalExecutor executor = Executors.Start(nameof(A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled));
+        var stopping = new TaskCompletionSource<Task<ShutdownReport>>(TaskCreationOptions.RunContinuationsAsynchronously);
         LocalTask<int> sleeper = executor.Spawn(async () =>
         {
-            await LocalExecutor.Delay(TimeSpan.FromMilliseconds(50));
+            // The stop is requested in the same turn that arms the sleep, so the sleep is in flight when the drain
+            // begins however late the test's thread runs (stopped from outside after the sleep was armed, a loaded
+            // thread pool once let a 50 ms sleep end first, and the report counted no task in flight).
+            LocalTask sleep = LocalExecutor.Delay(TimeSpan.FromMilliseconds(50));
+            stopping.SetResult(executor.ShutdownAsync(Bounded.Timeout)); // on its own thread: requests the stop
+            await sleep;
             return Executors.IsOn(executor) ? 1 : -1;
         });
-        await executor.Drain();
 
-        ShutdownReport report = await executor.ShutdownAsync(Bounded.Timeout).Within("the shutdown");
+        ShutdownReport report = await (await stopping.Task.Within("the stop request")).Within("the shutdown");
 
         sleeper.IsCompletedSuccessfully.Should().BeTrue("the drain let the sleep end");
         (await sleeper).Should().Be(1, "it resumed on its own core");
@@ -277,6 +283,165 @@ public sealed class DrainTests
 
         (await reading).Should().Be(10, "the read in flight completed on the core while the executor drained");
         report.CancelledTasks.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_receive_waiting_on_a_LocalChannel_finishes_during_the_drain_when_an_item_is_sent_in_time(bool rawTaskReceiver)
+    {
+        LocalExecutor executor = Executors.Start($"{nameof(A_receive_waiting_on_a_LocalChannel_finishes_during_the_drain_when_an_item_is_sent_in_time)}-{rawTaskReceiver}");
+        LocalChannel<int> channel = await executor.OnExecutor(() => new LocalChannel<int>(1));
+        var send = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // An async LocalTask receiver is woken by reference; an async Task one by a post to its own run queue.
+        LocalTask<int> receiver = rawTaskReceiver
+            ? executor.Start(() => ReceiveOnCoreAsync(channel, executor))
+            : executor.Spawn(async () => Executors.IsOn(executor) ? await channel.ReceiveAsync() : -1);
+        LocalTask<bool> sender = executor.Spawn(async () =>
+        {
+            await send.Task;
+            return channel.TrySend(5); // the channel belongs to the core: the sender is work in flight there
+        });
+        await executor.Drain();
+        receiver.IsCompleted.Should().BeFalse("the channel is empty: the receive waits");
+        long parks = ParksOnceAsleep(executor);
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        await UntilTheDrainWaits(executor, parks, shutdown);
+        send.SetResult();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        (await sender).Should().BeTrue();
+        receiver.IsCompletedSuccessfully.Should().BeTrue("the item sent during the drain ended the receive");
+        (await receiver).Should().Be(5);
+        report.DeadlineReached.Should().BeFalse();
+        report.CancelledTasks.Should().Be(0);
+        executor.LateWorkItems.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_receive_waiting_on_a_SharedChannel_finishes_during_the_drain_when_another_thread_sends_in_time(bool rawTaskReceiver)
+    {
+        LocalExecutor executor = Executors.Start($"{nameof(A_receive_waiting_on_a_SharedChannel_finishes_during_the_drain_when_another_thread_sends_in_time)}-{rawTaskReceiver}");
+        var channel = new SharedChannel<int>(1);
+        LocalTask<int> receiver = rawTaskReceiver
+            ? executor.Start(() => ReceiveOnCoreAsync(channel, executor))
+            : executor.Spawn(async () => Executors.IsOn(executor) ? await channel.ReceiveAsync() : -1);
+        await executor.Drain();
+        receiver.IsCompleted.Should().BeFalse("the channel is empty: the receive waits");
+        long parks = ParksOnceAsleep(executor);
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        await UntilTheDrainWaits(executor, parks, shutdown);
+        channel.TrySend(7).Should().BeTrue(); // from the test's thread: the wake reaches the draining core through its inbox
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        receiver.IsCompletedSuccessfully.Should().BeTrue("the item sent during the drain ended the receive");
+        (await receiver).Should().Be(7);
+        report.DeadlineReached.Should().BeFalse();
+        report.CancelledTasks.Should().Be(0);
+        executor.LateWorkItems.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_spawn_queued_in_the_inbox_and_not_yet_run_when_the_shutdown_begins_runs_during_the_drain()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_spawn_queued_in_the_inbox_and_not_yet_run_when_the_shutdown_begins_runs_during_the_drain));
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            holding.Set();
+            release.Wait(Bounded.Timeout); // the core is busy: what is spawned now waits in its inbox
+        });
+        holding.Wait(Bounded.Timeout).Should().BeTrue();
+        LocalTask<int> queued = executor.Spawn(() => Executors.IsOn(executor) ? 1 : -1);
+        LocalTask<int> queuedMethod = executor.Start(() => OnCoreAsync(executor));
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        queued.IsCompleted.Should().BeFalse("the core is still held: the spawn has not run when the shutdown begins");
+        release.Set();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        queued.IsCompletedSuccessfully.Should().BeTrue("work queued before the stop is work in flight: it runs, it is not cancelled");
+        (await queued).Should().Be(1);
+        (await queuedMethod).Should().Be(2);
+        report.TasksInFlight.Should().Be(2);
+        report.CancelledTasks.Should().Be(0);
+        report.DeadlineReached.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_spawn_queued_in_a_run_queue_and_not_yet_run_when_the_shutdown_begins_runs_during_the_drain()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_spawn_queued_in_a_run_queue_and_not_yet_run_when_the_shutdown_begins_runs_during_the_drain));
+        TaskQueueHandle batch = executor.CreateTaskQueue("batch");
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        LocalTask<int>? queued = null;
+        executor.Post(() =>
+        {
+            // A local spawn goes straight into its run queue. Another queue than the held item's: the held slice ends with
+            // its item, so the loop sees the stop before it gets to the spawn (a slice of one queue would go on to it).
+            queued = LocalExecutor.Current!.Spawn(batch, () => Executors.IsOn(executor) ? 1 : -1);
+            holding.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        holding.Wait(Bounded.Timeout).Should().BeTrue();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(Bounded.Timeout);
+        queued!.IsCompleted.Should().BeFalse("the core is still held: the spawn has not run when the shutdown begins");
+        release.Set();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        queued.IsCompletedSuccessfully.Should().BeTrue("work queued before the stop is work in flight: it runs, it is not cancelled");
+        (await queued).Should().Be(1);
+        report.TasksInFlight.Should().Be(1);
+        report.CancelledTasks.Should().Be(0);
+        report.DeadlineReached.Should().BeFalse();
+    }
+
+    /// <summary>Waits until the executor sleeps with nothing to do, and returns how often it has parked.</summary>
+    private static long ParksOnceAsleep(LocalExecutor executor)
+    {
+        SpinWait.SpinUntil(() => !executor.IsAwakeForClock, Bounded.Timeout).Should().BeTrue("an executor with nothing queued parks");
+        return executor.GetStats().Parks;
+    }
+
+    /// <summary>
+    /// Waits until the executor, woken by its stop, has looked at its drain and gone back to sleep because work is in
+    /// flight: only then does the test complete that work, so a drain that wrongly ended at its first look fails the test
+    /// instead of racing the completion.
+    /// </summary>
+    private static async Task UntilTheDrainWaits(LocalExecutor executor, long parksBeforeTheStop, Task<ShutdownReport> shutdown)
+    {
+        SpinWait.SpinUntil(() => executor.GetStats().Parks > parksBeforeTheStop || shutdown.IsCompleted, Bounded.Timeout).Should().BeTrue();
+        if (shutdown.IsCompleted)
+        {
+            ShutdownReport ended = await shutdown;
+            throw new Xunit.Sdk.XunitException($"The drain ended while work was in flight: {ended}");
+        }
+    }
+
+    private static async LocalTask<int> ReceiveOnCoreAsync(LocalChannel<int> channel, LocalExecutor executor)
+    {
+        int item = await channel.ReceiveAsync();
+        return Executors.IsOn(executor) ? item : -1;
+    }
+
+    private static async LocalTask<int> ReceiveOnCoreAsync(SharedChannel<int> channel, LocalExecutor executor)
+    {
+        int item = await channel.ReceiveAsync();
+        return Executors.IsOn(executor) ? item : -1;
+    }
+
+    private static async LocalTask<int> OnCoreAsync(LocalExecutor executor)
+    {
+        await LocalExecutor.Yield();
+        return Executors.IsOn(executor) ? 2 : -2;
     }
 
     private static async LocalTask<int> WaitForeverAsync(Task never)

@@ -65,37 +65,42 @@ public sealed class LateWorkTests
     }
 
     [Fact]
-    public async Task Under_Reject_a_scheduled_task_left_by_the_shutdown_is_reported_not_run()
+    public async Task Under_Reject_a_scheduled_task_left_by_the_shutdown_is_reported_and_dropped_never_run()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions
         {
-            Name = nameof(Under_Reject_a_scheduled_task_left_by_the_shutdown_is_reported_not_run),
+            Name = nameof(Under_Reject_a_scheduled_task_left_by_the_shutdown_is_reported_and_dropped_never_run),
             LateWorkPolicy = LateWorkPolicy.Reject,
         });
         var reported = new ConcurrentQueue<Exception>();
         executor.UnhandledException += (_, e) => reported.Enqueue(e.Exception);
         using var release = new ManualResetEventSlim();
         using var busy = new ManualResetEventSlim();
-        var ran = 0;
+        var chain = new RequeueChain(executor.Scheduler);
 
         // A Task that keeps queueing another keeps the shutdown's passes busy until they give up: what is then left in the
-        // queue is late work.
+        // queue is late work. Each task runs once and queues exactly one more, so one is left.
         executor.Post(() =>
         {
             busy.Set();
             release.Wait(Bounded.Timeout);
         });
         busy.Wait(Bounded.Timeout).Should().BeTrue();
-        _ = Task.Factory.StartNew(() => Requeue(executor.Scheduler, () => Interlocked.Increment(ref ran)), CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
+        _ = Task.Factory.StartNew(chain.Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
         Task<ShutdownReport> shutdown = executor.ShutdownAsync(TimeSpan.Zero);
         release.Set();
-        await shutdown.Within("the shutdown");
+        await shutdown.Within("the shutdown"); // the late path rejects on the owner thread before the thread exits
+        int ranAtStop = chain.Ran;
 
-        executor.LateWorkItems.Should().BeGreaterThan(0);
-        reported.Should().NotBeEmpty().And.AllSatisfy(e => e.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Contain("ScheduledTask"));
-        int ranAtStop = Volatile.Read(ref ran);
-        await Task.Delay(50); // would let a thread-pool run of the rejected task happen; it must not
-        Volatile.Read(ref ran).Should().Be(ranAtStop, "a rejected task does not run off its core");
+        executor.LateWorkItems.Should().Be(1);
+        reported.Should().ContainSingle("the one task left is rejected")
+            .Which.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Contain("ScheduledTask");
+        chain.Queued.Should().Be(ranAtStop, "every task the chain queued ran, but the last one");
+
+        // The definite outcome of a rejection: the task is dropped. Once nothing holds it any more it can never run; a task
+        // handed to the thread pool instead would be held by it until it ran (and counted).
+        SpinWait.SpinUntil(chain.AllCollected, Bounded.Timeout).Should().BeTrue("nothing holds a rejected task: the executor dropped it");
+        chain.Ran.Should().Be(ranAtStop, "the rejected task never ran, and now never can");
     }
 
     [Fact]
@@ -120,10 +125,42 @@ public sealed class LateWorkTests
         report.Origin.Should().Be(UnhandledExceptionOrigin.LateWork);
     }
 
-    private static void Requeue(TaskScheduler scheduler, Action count)
+    /// <summary>Tasks on a scheduler that each count their run and queue the next; the chain keeps only weak references
+    /// to the tasks it queued, so a test can see when they are gone.</summary>
+    private sealed class RequeueChain(TaskScheduler scheduler)
     {
-        count();
-        _ = Task.Factory.StartNew(() => Requeue(scheduler, count), CancellationToken.None, TaskCreationOptions.None, scheduler);
+        private readonly ConcurrentQueue<WeakReference<Task>> _queued = new();
+        private int _ran;
+
+        public int Ran => Volatile.Read(ref _ran);
+
+        /// <summary>How many tasks the chain queued itself (the first is queued by the test).</summary>
+        public int Queued => _queued.Count;
+
+        public void Run()
+        {
+            Interlocked.Increment(ref _ran);
+            Task next = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.None, scheduler);
+            _queued.Enqueue(new WeakReference<Task>(next));
+        }
+
+        /// <summary>Collects garbage, then tells whether every task the chain queued has been collected.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public bool AllCollected()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            foreach (WeakReference<Task> task in _queued)
+            {
+                if (task.TryGetTarget(out _))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     private static async Task ResumesLateAsync(Task<int> late, TaskCompletionSource<bool> resumedOnPool)

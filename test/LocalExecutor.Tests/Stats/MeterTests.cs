@@ -100,6 +100,29 @@ public sealed class MeterTests
     }
 
     [Fact]
+    public async Task A_stall_is_counted_by_localexecutor_stalls()
+    {
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "meter-stalls", StallThreshold = TimeSpan.FromMilliseconds(100) });
+        using var recorder = new Recorder();
+        recorder.Collect();
+        recorder.Single("localexecutor.stalls", executor).Value.Should().Be(0, "nothing has stalled yet");
+        using var reported = new System.Threading.ManualResetEventSlim();
+        executor.Stalled += (_, _) => reported.Set();
+        using var release = new System.Threading.ManualResetEventSlim();
+
+        // The turn blocks until its stall has been reported, so it is one stall, counted before the report.
+        LocalTask stalling = executor.Spawn(() => release.Wait(Bounded.Timeout));
+        reported.Wait(Bounded.Timeout).Should().BeTrue("a turn blocked past the threshold is reported");
+        release.Set();
+        await stalling.Within("the stalled turn");
+        recorder.Clear();
+        recorder.Collect();
+
+        recorder.Single("localexecutor.stalls", executor).Value.Should().Be(1);
+        executor.GetStats().Stalls.Should().Be(1);
+    }
+
+    [Fact]
     public void A_pinned_executor_carries_its_cpu()
     {
         int cpu = SystemCpus.GetAvailableCpus().Last();

@@ -114,16 +114,37 @@ public sealed class JoinableTaskFactoryTests
     [Fact]
     public async Task A_Run_on_the_core_that_sleeps_is_not_reported_as_a_stall()
     {
-        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "jtf-stall", StallThreshold = TimeSpan.FromMilliseconds(30) });
+        TimeSpan threshold = TimeSpan.FromMilliseconds(250);
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "jtf-stall", StallThreshold = threshold });
         JoinableTaskFactory jtf = executor.JoinableTaskFactory;
         int reports = 0;
         executor.Stalled += (_, _) => Interlocked.Increment(ref reports);
+        long looksAfterTheSleep = 0;
 
-        // The turn waits 200 ms in Run, asleep in the nested loop: the core is idle, not stalled.
-        await executor.OnExecutor(() => jtf.Run(async () => await LocalExecutor.Delay(TimeSpan.FromMilliseconds(200))));
+        // One turn: the watcher sees it running, it sleeps in Run's nested loop for twice the threshold (the core is
+        // idle, not stalled), then it runs on, awake, until the watcher has looked at it again twice. A watcher that timed
+        // the turn across the sleep would count a stall at its first look after it. The sleep is a thread-pool timer's:
+        // its completion wakes the nested loop, which returns to Run without a turn of its own, and Run resumes the
+        // method in the same turn (a local timer's wake would run a nested turn, which the watcher times afresh anyway).
+        await executor.OnExecutor(() => jtf.Run(async () =>
+        {
+            WaitForLooks(2); // the watcher has seen the turn running before the sleep
+            await Task.Delay(2 * threshold);
+            looksAfterTheSleep = WaitForLooks(2);
+        }));
 
+        looksAfterTheSleep.Should().BeGreaterThanOrEqualTo(2, "the watcher looked at the turn after its sleep");
         executor.GetStats().Stalls.Should().Be(0);
         Volatile.Read(ref reports).Should().Be(0);
+    }
+
+    /// <summary>Waits, awake on the calling thread, until the stall watcher (the preemption clock) has taken
+    /// <paramref name="count"/> more looks; returns how many it took.</summary>
+    private static long WaitForLooks(int count)
+    {
+        long start = PreemptClock.Looks;
+        SpinWait.SpinUntil(() => PreemptClock.Looks >= start + count, Bounded.Timeout).Should().BeTrue("the clock looks every 10 ms while an executor is awake");
+        return PreemptClock.Looks - start;
     }
 }
 
