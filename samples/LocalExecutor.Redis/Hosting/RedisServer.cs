@@ -96,6 +96,7 @@ public sealed class RedisServer : IAsyncDisposable
         PoolPlacement placement = options.Placement
             ?? (cores == SystemCpus.UsableCpuCount ? PoolPlacement.OnePerCpu() : PoolPlacement.Spread(cores));
         var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = placement, NamePrefix = "redis" });
+        context.Executors = pool.Executors;
         var shards = new ExecutorShards(pool, context, options.Clock);
         try
         {
