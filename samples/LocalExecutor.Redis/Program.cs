@@ -7,7 +7,7 @@ using ThreadPerCore.Redis.Hosting;
 namespace ThreadPerCore.Redis;
 
 /// <summary>
-/// <c>dotnet run -c Release --project samples/LocalExecutor.Redis -- [--port 6380] [--cores N] [--transport reactor|sockets]
+/// <c>dotnet run -c Release --project samples/LocalExecutor.Redis -- [--port 6380] [--cores N] [--transport auto|reactor|sockets]
 /// [--threadpool] [--bind ADDRESS] [--shutdown-timeout SECONDS] [--verbose]</c>. Ctrl+C or SIGTERM stops it gracefully.
 /// </summary>
 internal static class Program
@@ -47,12 +47,29 @@ internal static class Program
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine(
             $"LocalExecutor.Redis listening on {server.EndPoint} (port {server.EndPoint.Port}), cores {server.Context.Cores}, " +
-            $"transport {server.Context.Transport}, pid {Environment.ProcessId}. Ctrl+C stops.");
+            $"transport {server.Context.Transport}{FallbackNote(options!, server)}, pid {Environment.ProcessId}. Ctrl+C stops.");
 
         await stop.WaitAsync().ConfigureAwait(false);
         Console.WriteLine($"Stopping: no new connections; {server.OpenConnections} open connection(s) get up to {options!.ShutdownTimeout.TotalSeconds:0.#} s to finish.");
         await server.StopAsync().ConfigureAwait(false);
         Console.WriteLine($"Stopped after {server.Context.Stats.CommandsProcessed} commands.");
         return 0;
+    }
+
+    /// <summary>Why the default transport is not the reactor, when it is not.</summary>
+    private static string FallbackNote(RedisServerOptions options, RedisServer server)
+    {
+        if (options.Transport == RedisTransport.Auto && server.Transport == RedisTransport.Sockets)
+        {
+            foreach (LocalExecutor executor in server.Context.Executors)
+            {
+                if (!executor.HasReactor)
+                {
+                    return $" (no reactor: {executor.ReactorUnavailableReason})";
+                }
+            }
+        }
+
+        return "";
     }
 }

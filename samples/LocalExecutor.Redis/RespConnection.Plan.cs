@@ -243,7 +243,7 @@ public sealed partial class RespConnection
         var op = new ShardOp { Kind = kind, Flags = flags, Shard = shard, KeyArg = keyArg, ValueArg = value, Number = number, Remote = -1 };
         if (!_shards.IsLocal(shard))
         {
-            ShardBatch batch = _batches[shard] ??= new ShardBatch(shard, _request);
+            ShardBatch batch = _batches[shard] ??= new ShardBatch(shard, _core, _request, _server.Stats);
             op.Remote = batch.Add(in op);
         }
 

@@ -253,7 +253,9 @@ public sealed partial class RespConnection
         }
         else if ((IsWord(sub, "INFO"u8) && command.Count == 2) || (IsWord(sub, "LIST"u8) && command.Count == 2))
         {
-            Resp.Bulk(_output, string.Create(CultureInfo.InvariantCulture, $"id={ClientId} name={_clientName} db=0 cmd=client|{(IsWord(sub, "INFO"u8) ? "info" : "list")}\n"));
+            // core= (not a Redis field) is the executor serving this connection: the shard it touches without a hop.
+            string core = _core >= 0 ? string.Create(CultureInfo.InvariantCulture, $" core={_core}") : "";
+            Resp.Bulk(_output, string.Create(CultureInfo.InvariantCulture, $"id={ClientId} name={_clientName} db=0{core} cmd=client|{(IsWord(sub, "INFO"u8) ? "info" : "list")}\n"));
         }
         else
         {

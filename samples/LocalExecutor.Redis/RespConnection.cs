@@ -48,6 +48,7 @@ public sealed partial class RespConnection : IDisposable
     private readonly bool[] _arrived;
     private readonly int[] _sent;
     private readonly bool _canCountUnflushed;
+    private readonly int _core;
     private PlannedCommand[] _plan = new PlannedCommand[16];
     private ShardOp[] _ops = new ShardOp[16];
     private int _opCount;
@@ -65,6 +66,7 @@ public sealed partial class RespConnection : IDisposable
         _arrived = new bool[shards.Count];
         _sent = new int[shards.Count];
         _canCountUnflushed = _output.CanGetUnflushedBytes;
+        _core = shards.CurrentCore();
         ClientId = _server.NextClientId();
     }
 

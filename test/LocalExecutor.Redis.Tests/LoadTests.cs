@@ -10,7 +10,8 @@ using Xunit;
 
 namespace ThreadPerCore.Redis.Tests;
 
-/// <summary>Many connections at once, pipelined: no write is lost and each connection reads its own latest write.</summary>
+/// <summary>Many connections at once, pipelined, from the repository's raw client and from StackExchange.Redis: no write
+/// is lost and each connection reads its own latest write.</summary>
 [Collection("Servers")]
 public sealed class LoadTests(ServersFixture servers)
 {
@@ -72,6 +73,76 @@ public sealed class LoadTests(ServersFixture servers)
         foreach (RespClient client in clients)
         {
             await client.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServer.Transports), MemberType = typeof(TestServer))]
+    public async Task Multiplexers_writing_their_own_keys_on_both_shards_lose_no_write_and_read_their_latest_write(RedisTransport transport)
+    {
+        const int Multiplexers = 8;
+        const int Rounds = 40;
+        const int KeysPerShard = 2;
+        RedisServer server = servers.Server(transport);
+        string prefix = ServersFixture.Key("se-load");
+        // A shared counter on each shard: every multiplexer's INCRs land on both cores, whichever core serves it.
+        string[] counters = [Shards.KeyOn(server.Shards, 0, $"{prefix}:counter:"), Shards.KeyOn(server.Shards, 1, $"{prefix}:counter:")];
+        ConnectionMultiplexer[] clients = await Task.WhenAll(Enumerable.Range(0, Multiplexers).Select(_ => TestServer.ConnectAsync(server)));
+        try
+        {
+            // Each multiplexer's own keys, half on each shard, so its commands are served locally and across cores.
+            string[][] own = Enumerable.Range(0, Multiplexers).Select(m => Enumerable.Range(0, 2 * KeysPerShard)
+                .Select(k => Shards.KeyOn(server.Shards, k % 2, $"{prefix}:own:{m}:{k}:")).ToArray()).ToArray();
+            static string Value(int m, int round, int k) => $"m{m}-r{round}-k{k}-{new string('v', (round + k) % 9)}";
+
+            var workers = Enumerable.Range(0, Multiplexers).Select(m => Task.Run(async () =>
+            {
+                IDatabase db = clients[m].GetDatabase();
+                for (int round = 0; round < Rounds; round++)
+                {
+                    // One multiplexer pipelines in order on its connection: read the previous write, write, read it back.
+                    var before = new Task<RedisValue>[own[m].Length];
+                    var sets = new Task<bool>[own[m].Length];
+                    var after = new Task<RedisValue>[own[m].Length];
+                    for (int k = 0; k < own[m].Length; k++)
+                    {
+                        before[k] = db.StringGetAsync(own[m][k]);
+                        sets[k] = db.StringSetAsync(own[m][k], Value(m, round, k));
+                        after[k] = db.StringGetAsync(own[m][k]);
+                    }
+
+                    Task<long>[] increments = counters.Select(c => db.StringIncrementAsync(c)).ToArray();
+                    await Task.WhenAll(Task.WhenAll(before), Task.WhenAll(sets), Task.WhenAll(after), Task.WhenAll(increments));
+                    for (int k = 0; k < own[m].Length; k++)
+                    {
+                        ((string?)before[k].Result).Should().Be(round == 0 ? null : Value(m, round - 1, k), $"multiplexer {m} round {round} key {k} (shard {k % 2}) reads its previous write");
+                        sets[k].Result.Should().BeTrue();
+                        ((string?)after[k].Result).Should().Be(Value(m, round, k), $"multiplexer {m} round {round} key {k} (shard {k % 2}) reads its latest write");
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(workers).Within($"{Multiplexers} multiplexers x {Rounds} rounds");
+
+            IDatabase check = clients[0].GetDatabase();
+            foreach (string counter in counters)
+            {
+                ((long)await check.StringGetAsync(counter)).Should().Be(Multiplexers * Rounds, $"every INCR of every multiplexer on {counter} counted");
+            }
+
+            for (int m = 0; m < Multiplexers; m++)
+            {
+                for (int k = 0; k < own[m].Length; k++)
+                {
+                    ((string?)await check.StringGetAsync(own[m][k])).Should().Be(Value(m, Rounds - 1, k), "the last write of each key stays, seen from another connection");
+                }
+            }
+        }
+        finally
+        {
+            foreach (ConnectionMultiplexer client in clients)
+            {
+                await client.DisposeAsync();
+            }
         }
     }
 

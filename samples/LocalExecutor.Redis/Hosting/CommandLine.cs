@@ -9,11 +9,12 @@ namespace ThreadPerCore.Redis.Hosting;
 internal static class CommandLine
 {
     public const string Usage =
-        "usage: LocalExecutor.Redis [--port 6380] [--cores N] [--transport reactor|sockets] [--threadpool]\n" +
+        "usage: LocalExecutor.Redis [--port 6380] [--cores N] [--transport auto|reactor|sockets] [--threadpool]\n" +
         "                           [--bind 127.0.0.1] [--shutdown-timeout 5] [--verbose]\n" +
         "  --port N              TCP port (default 6380; 0 picks a free one)\n" +
         "  --cores N             executors and shards (default: every CPU the process may use)\n" +
-        "  --transport reactor   each executor's own reactor (default)\n" +
+        "  --transport auto      the reactor where the executors have one, else .NET sockets (default)\n" +
+        "  --transport reactor   each executor's own reactor; refuses to start where there is none\n" +
         "  --transport sockets   .NET sockets on the executors, SO_REUSEPORT accept loop per executor\n" +
         "  --threadpool          the same server on the plain thread pool, a lock per shard\n" +
         "  --bind ADDRESS        address to listen on (default 127.0.0.1)\n" +
@@ -63,7 +64,7 @@ internal static class CommandLine
                 case "--cores" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int cores) && cores >= 1:
                     options.Cores = cores;
                     break;
-                case "--transport" when value is "reactor" or "sockets":
+                case "--transport" when value is "auto" or "reactor" or "sockets":
                     transport = value;
                     break;
                 case "--bind" when IPAddress.TryParse(value, out IPAddress? address):
@@ -82,7 +83,12 @@ internal static class CommandLine
             return Fail("--threadpool runs on .NET sockets on the thread pool; it does not combine with --transport reactor.", out options, out error);
         }
 
-        options.Transport = threadPool ? RedisTransport.ThreadPool : transport == "sockets" ? RedisTransport.Sockets : RedisTransport.Reactor;
+        options.Transport = threadPool ? RedisTransport.ThreadPool : transport switch
+        {
+            "reactor" => RedisTransport.Reactor,
+            "sockets" => RedisTransport.Sockets,
+            _ => RedisTransport.Auto,
+        };
         return true;
     }
 

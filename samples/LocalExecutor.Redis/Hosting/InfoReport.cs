@@ -9,15 +9,17 @@ namespace ThreadPerCore.Redis.Hosting;
 
 /// <summary>
 /// The INFO reply: Redis's server, clients, stats and replication sections (the fields clients read at connect:
-/// <c>redis_version</c>, <c>role</c>), plus this server's own: transport, cores, and the process's allocation
-/// counter beside the command counter, so a benchmark can compute bytes allocated per request from two INFO calls.
+/// <c>redis_version</c>, <c>role</c>), plus this server's own: transport, cores, the process's allocation counter
+/// beside the command counter, and an <c>executors</c> section (the executors' <see cref="ExecutorStats"/> summed, and
+/// the shards' cross-core hops), so a benchmark computes bytes allocated and cross-thread hops per request from two
+/// INFO calls.
 /// </summary>
 internal static class InfoReport
 {
     /// <summary>The Redis version this server answers like (RESP2, the 7.0 replies of the commands it has).</summary>
     public const string RedisVersion = "7.0.0";
 
-    private static readonly string[] s_default = ["server", "clients", "stats", "replication", "keyspace"];
+    private static readonly string[] s_default = ["server", "clients", "stats", "executors", "replication", "keyspace"];
 
     public static string Build(ServerContext server, IReadOnlyList<string> requested)
     {
@@ -62,6 +64,9 @@ internal static class InfoReport
                     Line(text, "total_allocated_bytes", GC.GetTotalAllocatedBytes(precise: true));
                     Line(text, "gc_collections", $"{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}");
                     break;
+                case "executors":
+                    AppendExecutors(text, server);
+                    break;
                 case "replication":
                     text.Append("# Replication\r\n");
                     Line(text, "role", "master");
@@ -74,6 +79,44 @@ internal static class InfoReport
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// <c># Executors</c>: the sums over the executors (none on the thread pool) of the counters that say which thread
+    /// did the I/O: <c>executor_cross_thread_work_items</c> (work handed over by another thread: each is a hop),
+    /// <c>executor_io_events</c> and <c>executor_io_polls</c> (the reactor's), <c>executor_foreign_wakeups</c>, and
+    /// <c>shard_hops</c> (batches sent to another core's shard: two cross-thread items each, there and back); then one
+    /// line per core.
+    /// </summary>
+    private static void AppendExecutors(StringBuilder text, ServerContext server)
+    {
+        IReadOnlyList<LocalExecutor> executors = server.Executors;
+        var stats = new ExecutorStats[executors.Count];
+        long crossThread = 0, ioEvents = 0, ioPolls = 0, foreignWakeups = 0, tasksRun = 0;
+        for (int i = 0; i < stats.Length; i++)
+        {
+            stats[i] = executors[i].GetStats();
+            crossThread += stats[i].CrossThreadWorkItems;
+            ioEvents += stats[i].IoEvents;
+            ioPolls += stats[i].IoPolls;
+            foreignWakeups += stats[i].ForeignWakeups;
+            tasksRun += stats[i].TasksRun;
+        }
+
+        text.Append("# Executors\r\n");
+        Line(text, "executor_count", stats.Length);
+        Line(text, "executor_cross_thread_work_items", crossThread);
+        Line(text, "executor_io_events", ioEvents);
+        Line(text, "executor_io_polls", ioPolls);
+        Line(text, "executor_foreign_wakeups", foreignWakeups);
+        Line(text, "executor_tasks_run", tasksRun);
+        Line(text, "shard_hops", server.Stats.ShardHops);
+        for (int i = 0; i < stats.Length; i++)
+        {
+            Line(text, string.Create(CultureInfo.InvariantCulture, $"core{i}"), string.Create(
+                CultureInfo.InvariantCulture,
+                $"cross_thread_work_items={stats[i].CrossThreadWorkItems},io_events={stats[i].IoEvents},reactor={(executors[i].HasReactor ? 1 : 0)},shard_hops_sent={server.Stats.ShardHopsSentFrom(i)},shard_hops_served={server.Stats.ShardHopsServedBy(i)}"));
+        }
     }
 
     private static bool Contains(IReadOnlyList<string> list, string value)

@@ -38,7 +38,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Where the server listens.</summary>
     public IPEndPoint EndPoint => _transport.EndPoint;
 
-    /// <summary>The transport it runs on.</summary>
+    /// <summary>The transport it runs on: never <see cref="RedisTransport.Auto"/>, which is resolved at the start.</summary>
     public RedisTransport Transport { get; }
 
     /// <summary>Its settings and counters.</summary>
@@ -54,8 +54,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <param name="options">How.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="PlatformNotSupportedException">The reactor transport was asked for and the executors have no
-    /// reactor (not Linux).</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="RedisTransport.Reactor"/> was asked for and an
+    /// executor has no reactor (not Linux, or <see cref="RedisServerOptions.EnableReactor"/> off); the message says
+    /// why. <see cref="RedisTransport.Auto"/> serves on .NET sockets there instead.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The port could not be bound.</exception>
     public static async Task<RedisServer> StartAsync(RedisServerOptions options)
     {
@@ -65,19 +66,18 @@ public sealed class RedisServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.BindAddress, "options.BindAddress");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBulkLength, 1, "options.MaxBulkLength");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ShutdownTimeout, TimeSpan.Zero, "options.ShutdownTimeout");
+        if (!Enum.IsDefined(options.Transport))
+        {
+            throw new ArgumentOutOfRangeException("options.Transport", options.Transport, "Not a RedisTransport value.");
+        }
+
         int cores = options.Cores ?? SystemCpus.UsableCpuCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1, "options.Cores");
         var endpoint = new IPEndPoint(options.BindAddress, options.Port);
-        string name = options.Transport switch
-        {
-            RedisTransport.Reactor => "reactor",
-            RedisTransport.Sockets => "sockets",
-            _ => "threadpool",
-        };
-        var context = new ServerContext(name, cores, options.MaxBulkLength, options.Log);
         var tracker = new ConnectionTracker();
         if (options.Transport == RedisTransport.ThreadPool)
         {
+            var context = new ServerContext("threadpool", cores, options.MaxBulkLength, options.Log);
             var locked = new LockedShards(cores, context, options.Clock);
             try
             {
@@ -95,19 +95,25 @@ public sealed class RedisServer : IAsyncDisposable
 
         PoolPlacement placement = options.Placement
             ?? (cores == SystemCpus.UsableCpuCount ? PoolPlacement.OnePerCpu() : PoolPlacement.Spread(cores));
-        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = placement, NamePrefix = "redis" });
-        var shards = new ExecutorShards(pool, context, options.Clock);
+        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = placement, NamePrefix = "redis", EnableReactor = options.EnableReactor });
+        ExecutorShards? shards = null;
         try
         {
-            IServerTransport listener = options.Transport == RedisTransport.Reactor
+            RedisTransport transport = ChooseTransport(options.Transport, pool, options.Log);
+            var context = new ServerContext(transport == RedisTransport.Reactor ? "reactor" : "sockets", cores, options.MaxBulkLength, options.Log)
+            {
+                Executors = pool.Executors,
+            };
+            shards = new ExecutorShards(pool, context, options.Clock);
+            IServerTransport listener = transport == RedisTransport.Reactor
                 ? await ReactorTransport.StartAsync(pool, shards, endpoint, options.ShutdownTimeout).ConfigureAwait(false)
                 : SocketsTransport.Start(pool, shards, endpoint, tracker);
             context.Port = listener.EndPoint.Port;
-            return new RedisServer(options.Transport, context, shards, pool, listener, tracker, options.ShutdownTimeout);
+            return new RedisServer(transport, context, shards, pool, listener, tracker, options.ShutdownTimeout);
         }
         catch
         {
-            shards.Dispose();
+            shards?.Dispose();
             await pool.DisposeAsync().ConfigureAwait(false);
             tracker.Dispose();
             throw;
@@ -129,6 +135,39 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Resolves <see cref="RedisTransport.Auto"/> against the executors, and refuses
+    /// <see cref="RedisTransport.Reactor"/> on executors without a reactor, naming the option and the reason.</summary>
+    /// <exception cref="PlatformNotSupportedException">The reactor was demanded and an executor has none.</exception>
+    private static RedisTransport ChooseTransport(RedisTransport requested, LocalExecutorPool pool, Action<string>? log)
+    {
+        LocalExecutor? without = null;
+        foreach (LocalExecutor executor in pool.Executors)
+        {
+            if (!executor.HasReactor)
+            {
+                without = executor;
+                break;
+            }
+        }
+
+        switch (requested)
+        {
+            case RedisTransport.Reactor when without is not null:
+                throw new PlatformNotSupportedException(
+                    $"--transport reactor: executor '{without.Name}' has no reactor ({without.ReactorUnavailableReason}). " +
+                    "Leave --transport out to serve on .NET sockets where there is no reactor, or ask for --transport sockets.");
+            case RedisTransport.Auto when without is not null:
+                log?.Invoke($"executor '{without.Name}' has no reactor ({without.ReactorUnavailableReason}): serving on .NET sockets");
+                return RedisTransport.Sockets;
+            case RedisTransport.Auto:
+                return RedisTransport.Reactor;
+            case RedisTransport.Reactor or RedisTransport.Sockets:
+                return requested;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(requested), requested, "Not a RedisTransport value.");
+        }
+    }
 
     private async Task StopCoreAsync()
     {

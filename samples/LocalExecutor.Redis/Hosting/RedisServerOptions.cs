@@ -18,8 +18,14 @@ public sealed class RedisServerOptions
     /// <summary>How many cores (executors, and shards); null for every CPU the process may use.</summary>
     public int? Cores { get; set; }
 
-    /// <summary>The transport.</summary>
-    public RedisTransport Transport { get; set; } = RedisTransport.Reactor;
+    /// <summary>The transport; <see cref="RedisTransport.Auto"/> (the reactor where the executors have one, else .NET
+    /// sockets) unless told otherwise.</summary>
+    public RedisTransport Transport { get; set; } = RedisTransport.Auto;
+
+    /// <summary>Whether the executors get their reactor (<see cref="LocalExecutorPoolOptions.EnableReactor"/>). Off, the
+    /// server runs as on a platform without one: <see cref="RedisTransport.Auto"/> serves on .NET sockets and
+    /// <see cref="RedisTransport.Reactor"/> refuses to start. Ignored on the thread pool.</summary>
+    public bool EnableReactor { get; set; } = true;
 
     /// <summary>Where the executors run; null for one pinned executor per core (<see cref="PoolPlacement.OnePerCpu"/>
     /// when every CPU is used, else <see cref="PoolPlacement.Spread"/>). Tests pass <see cref="PoolPlacement.Unbound"/>.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using ThreadPerCore.Redis.Sharding;
@@ -30,6 +31,10 @@ public sealed class ServerContext
 
     /// <summary>The longest bulk string a request may carry.</summary>
     public long MaxBulkLength { get; }
+
+    /// <summary>The executors the server runs on, shard <c>i</c>'s owner at <c>i</c>; empty on the thread pool. INFO's
+    /// <c>executors</c> section sums their <see cref="ExecutorStats"/>.</summary>
+    public IReadOnlyList<LocalExecutor> Executors { get; internal set; } = [];
 
     /// <summary>The counters.</summary>
     public ServerStats Stats { get; }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using ThreadPerCore.Redis.Hosting;
 using ThreadPerCore.Redis.Store;
 
@@ -46,11 +45,7 @@ public sealed class ExecutorShards : IShardAccess, IDisposable
     public bool IsLocal(int shard) => _pool[shard].IsOwnerThread;
 
     /// <inheritdoc />
-    ShardStore IShardAccess.Enter(int shard)
-    {
-        Debug.Assert(IsLocal(shard), "only the owning core touches a shard");
-        return _stores[shard];
-    }
+    ShardStore IShardAccess.Enter(int shard) => _stores[shard]; // the store itself refuses a caller off its core
 
     /// <inheritdoc />
     void IShardAccess.Exit(int shard)
@@ -65,7 +60,7 @@ public sealed class ExecutorShards : IShardAccess, IDisposable
     }
 
     /// <inheritdoc />
-    int IShardAccess.StatsSlot()
+    int IShardAccess.CurrentCore()
     {
         LocalExecutor? current = LocalExecutor.Current;
         for (int i = 0; i < _pool.Count; i++)
@@ -76,8 +71,11 @@ public sealed class ExecutorShards : IShardAccess, IDisposable
             }
         }
 
-        return 0;
+        return -1;
     }
+
+    /// <inheritdoc />
+    int IShardAccess.StatsSlot() => Math.Max(0, ((IShardAccess)this).CurrentCore());
 
     /// <summary>Stops the shards' expiry timers.</summary>
     public void Dispose()

@@ -35,6 +35,10 @@ public interface IShardAccess
     /// core (or on the thread pool when the caller is on no executor).</summary>
     internal void Dispatch(ShardBatch batch);
 
+    /// <summary>The shard whose core is calling (the connection's core, when a connection calls), or -1 off the
+    /// executors and on the thread pool, where no shard has a core.</summary>
+    internal int CurrentCore();
+
     /// <summary>A small number identifying the calling core or thread, to spread statistics counters.</summary>
     internal int StatsSlot();
 }

@@ -57,6 +57,9 @@ public sealed class LockedShards : IShardAccess, IDisposable
         throw new InvalidOperationException("Thread-pool shards are all local; nothing is dispatched.");
 
     /// <inheritdoc />
+    int IShardAccess.CurrentCore() => -1;
+
+    /// <inheritdoc />
     int IShardAccess.StatsSlot() => Environment.CurrentManagedThreadId;
 
     /// <summary>Stops the shards' expiry timers.</summary>

@@ -28,19 +28,26 @@ internal sealed class ShardBatch : IValueTaskSource, IDisposable
     private static readonly SendOrPostCallback s_completeOnOrigin = static state => ((ShardBatch)state!).Complete();
 
     private readonly RequestBuffer _request;
+    private readonly ServerStats _stats;
+    private readonly int _origin;
     private readonly ReplyBuffer _replies = new();
     private ShardOp[] _ops = new ShardOp[8];
     private (int Start, int Length, long Result)[] _outcomes = new (int, int, long)[8];
     private int _count;
     private ManualResetValueTaskSourceCore<bool> _completion;
-    private SynchronizationContext? _origin;
+    private SynchronizationContext? _originContext;
     private Exception? _failure;
     private ShardStore? _store;
 
-    public ShardBatch(int shard, RequestBuffer request)
+    /// <summary>Creates the batch a connection on core <paramref name="origin"/> (-1: on no executor) sends to
+    /// <paramref name="shard"/>, with the arguments in <paramref name="request"/>; its hops are counted in
+    /// <paramref name="stats"/>.</summary>
+    public ShardBatch(int shard, int origin, RequestBuffer request, ServerStats stats)
     {
         Shard = shard;
+        _origin = origin;
         _request = request;
+        _stats = stats;
     }
 
     /// <summary>The shard the batch goes to.</summary>
@@ -67,8 +74,13 @@ internal sealed class ShardBatch : IValueTaskSource, IDisposable
     public void Send(ShardStore store, SynchronizationContext owner, SynchronizationContext? origin)
     {
         _store = store;
-        _origin = origin;
+        _originContext = origin;
         _failure = null;
+        if (_origin >= 0)
+        {
+            _stats.HopSent(_origin); // on the sending core, its own slot
+        }
+
         _completion.Reset();
         _completion.RunContinuationsAsynchronously = origin is null; // never resume the connection on the shard's core
         owner.Post(s_runOnOwner, this);
@@ -103,6 +115,7 @@ internal sealed class ShardBatch : IValueTaskSource, IDisposable
 
     private void RunOnOwner()
     {
+        _stats.HopServed(Shard); // on the owning core, its own slot
         try
         {
             ShardStore store = _store!;
@@ -118,7 +131,7 @@ internal sealed class ShardBatch : IValueTaskSource, IDisposable
             _failure = exception; // travels back to the connection, which closes
         }
 
-        if (_origin is SynchronizationContext origin)
+        if (_originContext is SynchronizationContext origin)
         {
             origin.Post(s_completeOnOrigin, this);
         }

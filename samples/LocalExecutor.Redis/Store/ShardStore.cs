@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using ThreadPerCore.Redis.Protocol;
 
@@ -75,8 +76,15 @@ internal sealed class ShardStore : IDisposable
     /// reply (<see cref="ShardOp.Replies"/>) write the reply to <paramref name="output"/>.
     /// </summary>
     /// <returns>For counting kinds: 1/0 (DEL, EXISTS) or the key count (DBSIZE); 0 for the others.</returns>
+    /// <exception cref="InvalidOperationException">The shard belongs to an executor and the caller is on another thread:
+    /// a request that should have hopped to the owner did not (a bug, never a client's doing).</exception>
     public long Execute(in ShardOp op, RequestBuffer request, IBufferWriter<byte> output)
     {
+        if (_owner is { IsOwnerThread: false })
+        {
+            ThrowNotOwner();
+        }
+
         ReadOnlySpan<byte> key = op.Kind is OpKind.Count or OpKind.Flush ? default : request.Arg(op.KeyArg);
         switch (op.Kind)
         {
@@ -343,4 +351,9 @@ internal sealed class ShardStore : IDisposable
             Remove(entry);
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowNotOwner() => throw new InvalidOperationException(
+        $"Shard {Index} belongs to executor '{_owner!.Name}' and was touched from thread '{Thread.CurrentThread.Name}' " +
+        $"(executor '{LocalExecutor.Current?.Name ?? "none"}'): a request for another core's key must hop to its owner.");
 }
