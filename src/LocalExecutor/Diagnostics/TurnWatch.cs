@@ -92,8 +92,13 @@ internal sealed class TurnWatch
         (_kind, _work, _state, _queue) = outer;
     }
 
-    /// <summary>The outer turn slept in a nested park: time it afresh, the sleep was no stall (owner thread).</summary>
-    public void Renew() => Volatile.Write(ref _turn, _turn + 2);
+    /// <summary>The outer turn is about to sleep in a nested park: while it sleeps the count is even, as between turns,
+    /// so a look during the sleep counts nothing (owner thread).</summary>
+    public void Pause() => Volatile.Write(ref _turn, _turn + 1);
+
+    /// <summary>The outer turn woke from its nested park: the count is odd again and new, so the watcher times the rest
+    /// of the turn afresh; the sleep was no stall (owner thread).</summary>
+    public void Resume() => Volatile.Write(ref _turn, _turn + 1);
 
     /// <summary>
     /// The watcher's look (preemption clock thread, at <paramref name="now"/>): a turn seen running at an earlier look

@@ -41,8 +41,9 @@ public sealed partial class LocalExecutor
             {
                 if (!RunNestedTurns() && !task.IsCompleted)
                 {
+                    _turnWatch?.Pause();
                     Park(wake);
-                    _turnWatch?.Renew();
+                    _turnWatch?.Resume();
                 }
             }
         }
