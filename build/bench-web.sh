@@ -11,6 +11,10 @@
 # Around each run the script reads the sample's /stats (requests on and off their core, GC.GetTotalAllocatedBytes,
 # the executors' cross-thread work items) and the server's CPU time (utime + stime of every thread, /proc/PID/stat):
 # CPU time per request hardly depends on what else the machine runs, so it compares transports on a busy machine.
+# The CPU time is also split by thread (/proc/PID/task/*/stat, by the thread's name): the executors ("web-N"), the
+# thread pool (".NET TP Worker": Kestrel's connection dispatch and, on Sockets, the app), the socket engine's epoll
+# thread (".NET Sockets"), Kestrel's heartbeat ("Kestrel Timer"), the JIT (".NET Tiered Com") and the rest (the GC runs
+# on the allocating thread; threads that exited during the run count here), which says what leaves the core.
 # With --rounds N the transports take turns N times (A B C A B C ...), so a burst of load from other jobs hits one round
 # rather than one transport; the report takes the median of the rounds. wrk reports a p99 of 0 for some pipelined runs
 # (too few samples in its histogram); such values are left out. Results: raw.csv, conditions.txt, results.md and
@@ -36,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -92,6 +96,36 @@ stop_server() {
 trap stop_server EXIT
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# One line per live thread of PID: "tid|name|utime+stime ticks" (the name is in parentheses and may hold spaces).
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    local stat name
+    stat=$(cat "$task/stat" 2>/dev/null) || continue
+    name=${stat#*(}; name=${name%)*}
+    echo "${task##*/}|$name|$(echo "${stat##*) }" | awk '{ print $12 + $13 }')"
+  done
+}
+
+# Ticks per thread category between two thread_ticks snapshots; the process's total minus the live threads' goes to
+# "other" with the unnamed rest. Prints "executor,pool,sockets,heartbeat,jit,other".
+split_ticks() { # before-file after-file total-ticks
+  awk -F'|' -v total="$3" '
+    NR == FNR { before[$1] = $3; next }
+    {
+      d = $3 - (($1 in before) ? before[$1] : 0)
+      if ($2 ~ /^web-[0-9]+$/) c = "executor"
+      else if ($2 ~ /^\.NET TP /) c = "pool"
+      else if ($2 == ".NET Sockets") c = "sockets"
+      else if ($2 == "Kestrel Timer") c = "heartbeat"
+      else if ($2 ~ /^\.NET Tiered/) c = "jit"
+      else c = "other"
+      sum[c] += d; live += d
+    }
+    END { printf "%d,%d,%d,%d,%d,%d", sum["executor"], sum["pool"], sum["sockets"], sum["heartbeat"], sum["jit"], sum["other"] + (total - live) }
+  ' "$1" "$2"
+}
 CLOCK_TICKS=$(getconf CLK_TCK)
 
 stat_field() { # json field
@@ -118,7 +152,7 @@ run_wrk() { # port test connections seconds
 LOGS="$ROOT/artifacts/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 RAW="$OUT/raw.csv"
-echo "transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min,round" >"$RAW"
+echo "transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min,round,executor_us,pool_us,sockets_us,heartbeat_us,jit_us,other_us" >"$RAW"
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine=$(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr)"
@@ -141,9 +175,12 @@ for transport in $TRANSPORTS; do
     for connections in $CONNECTIONS; do
       before=$(curl -s "http://127.0.0.1:$port/stats")
       load=$(cut -d' ' -f1 /proc/loadavg)
-      ticks_before=$(cpu_ticks "$SERVER_PID")
+      ticks_before=$(cpu_ticks "$SERVER_PID") # the process's window holds the threads' (so "other" is not negative)
+      thread_ticks "$SERVER_PID" >"$LOGS/threads-before.txt"
       result=$(run_wrk "$port" "$test" "$connections" "$SECONDS_PER_RUN" || true)
+      thread_ticks "$SERVER_PID" >"$LOGS/threads-after.txt"
       ticks_after=$(cpu_ticks "$SERVER_PID")
+      split=$(split_ticks "$LOGS/threads-before.txt" "$LOGS/threads-after.txt" $((ticks_after - ticks_before)))
       after=$(curl -s "http://127.0.0.1:$port/stats")
       echo "$result" >"$LOGS/web-$transport-$test-$connections-r$round.txt"
       requests=$(echo "$result" | awk '/requests in/ { print $1 }')
@@ -159,8 +196,10 @@ for transport in $TRANSPORTS; do
       hops=$(( $(stat_field "$after" crossThreadWorkItems) - $(stat_field "$before" crossThreadWorkItems) ))
       row=$(awk -v s="$served" -v a="$allocated" -v o="$off" -v h="$hops" -v t0="$ticks_before" -v t1="$ticks_after" -v hz="$CLOCK_TICKS" -v tr="$transport" \
         'BEGIN { if (s < 1) s = 1; printf "%.2f,%.3f,%.4f,%.4f", a / s, (t1 - t0) * 1e6 / hz / s, o / s, (tr == "local" ? h / s : 0) }')
-      echo "$transport,$test,$connections,$served,$rps,$p50,$p99,$row,$load,$round" >>"$RAW"
-      log "  $test -c $connections: $rps req/s, p50 $p50 ms, p99 $p99 ms; per request: $(echo "$row" | cut -d, -f2) us CPU, $(echo "$row" | cut -d, -f1) B, off-core $(echo "$row" | cut -d, -f3), hops $(echo "$row" | cut -d, -f4) ${errors}"
+      per_thread=$(echo "$split" | awk -F, -v s="$served" -v hz="$CLOCK_TICKS" \
+        'BEGIN { if (s < 1) s = 1 } { for (i = 1; i <= NF; i++) printf "%s%.3f", (i > 1 ? "," : ""), $i * 1e6 / hz / s }')
+      echo "$transport,$test,$connections,$served,$rps,$p50,$p99,$row,$load,$round,$per_thread" >>"$RAW"
+      log "  $test -c $connections: $rps req/s, p50 $p50 ms, p99 $p99 ms; per request: $(echo "$row" | cut -d, -f2) us CPU (executor,pool,sockets,heartbeat,jit,other: $per_thread), $(echo "$row" | cut -d, -f1) B, off-core $(echo "$row" | cut -d, -f3), hops $(echo "$row" | cut -d, -f4) ${errors}"
     done
   done
   stop_server

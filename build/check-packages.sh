@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the packages `dotnet pack` made: build/check-packages.sh <folder with the .nupkg/.snupkg files>.
-# Each package must hold its README, the MIT license expression, tags, the repository (address and commit), the
-# assembly and its XML docs; its symbols package must hold a PDB whose sources are mapped to /_/ (no path of this
-# machine) and that carries SourceLink. Exits non-zero naming every problem.
+# Each package (LocalExecutor, LocalExecutor.Hosting, LocalExecutor.AspNetCore) must hold its README, the MIT license
+# expression, tags, the repository (address and commit), the assembly and its XML docs; the two beside LocalExecutor
+# depend on it at the same version, and the Kestrel transport names the ASP.NET Core shared framework. Its symbols
+# package must hold a PDB whose sources are mapped to /_/ (no path of this machine) and that carries SourceLink.
+# Exits non-zero naming every problem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages="${1:?usage: build/check-packages.sh <package folder>}"
@@ -13,7 +15,8 @@ fail() { echo "FAIL $1" >&2; failures=$((failures + 1)); }
 
 dotnet build build/check-pdb -c Release --nologo -v quiet >/dev/null
 
-for id in LocalExecutor LocalExecutor.Hosting; do
+ids=(LocalExecutor LocalExecutor.Hosting LocalExecutor.AspNetCore)
+for id in "${ids[@]}"; do
   nupkg="$packages/$id.$version.nupkg"
   snupkg="$packages/$id.$version.snupkg"
   [[ -f "$nupkg" ]] || { fail "$nupkg is missing"; continue; }
@@ -32,6 +35,12 @@ for id in LocalExecutor LocalExecutor.Hosting; do
   grep -q '<tags>.*thread-per-core.*</tags>' <<<"$nuspec" || fail "$id: no tags"
   grep -Eq '<repository type="git" url="https://[^"]+"( [a-z]+="[^"]*")* commit="[0-9a-f]{40}"' <<<"$nuspec" || fail "$id: no repository address and commit"
   grep -q "$root" <<<"$nuspec" && fail "$id: the nuspec names this machine's path $root"
+  if [[ $id != LocalExecutor ]]; then
+    grep -q "<dependency id=\"LocalExecutor\" version=\"$version\"" <<<"$nuspec" || fail "$id: no dependency on LocalExecutor $version"
+  fi
+  if [[ $id == LocalExecutor.AspNetCore ]]; then
+    grep -q '<frameworkReference name="Microsoft.AspNetCore.App"' <<<"$nuspec" || fail "$id: no framework reference to Microsoft.AspNetCore.App"
+  fi
 
   work="$(mktemp -d)"
   unzip -q "$nupkg" -d "$work"
@@ -50,4 +59,5 @@ if ((failures > 0)); then
   echo "$failures package problem(s)." >&2
   exit 1
 fi
-echo "Packages checked: LocalExecutor, LocalExecutor.Hosting $version."
+printf -v names '%s, ' "${ids[@]}"
+echo "Packages checked: ${names%, } $version."

@@ -9,7 +9,7 @@ try
 {
     options = WebOptions.Parse(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;

@@ -97,8 +97,30 @@ internal sealed class LocalExecutorConnection : ConnectionContext,
     /// <inheritdoc />
     public Socket Socket => _connection.Socket;
 
-    /// <summary>Closes the connection at once (a reset: unsent output is dropped); pending reads end. Any thread.</summary>
-    public override void Abort(ConnectionAbortedException abortReason) => _connection.Abort();
+    /// <summary>
+    /// Ends the connection at once, as Kestrel's Sockets transport does: the socket is shut down in both directions, so
+    /// the client reads what had reached the kernel and then an end of stream (a FIN, not a reset); output the pipe had
+    /// not sent yet is dropped (its next send fails). Any thread.
+    /// </summary>
+    /// <remarks>The shutdown wakes the connection's loops on its core: the receive side reads its end (which fires
+    /// <see cref="ConnectionClosed"/>) and the send side stops, which ends Kestrel's pipeline; the descriptor is closed
+    /// when Kestrel disposes the connection (<see cref="DisposeAsync"/>). As on Sockets, a client whose bytes the server
+    /// never read still gets a reset from the close: that is the kernel's rule for unread data.</remarks>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        try
+        {
+            _connection.Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Reset by the peer or never connected: there is nothing left to end gracefully.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
 
     void IConnectionLifetimeFeature.Abort() => Abort(new ConnectionAbortedException("The connection was aborted by the application via IConnectionLifetimeFeature.Abort()."));
 

@@ -29,13 +29,24 @@ public sealed class ConnectionFeatureTests
             var socket = context.Features.Get<IConnectionSocketFeature>()!.Socket;
             return $"{ends.LocalEndPoint}|{ends.RemoteEndPoint}|{socket.RemoteEndPoint}|{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}|{context.Connection.LocalPort}";
         }));
-        using RawHttp raw = await RawHttp.ConnectAsync(server.EndPoint);
-        await raw.SendAsync("GET /ends HTTP/1.1\r\nHost: test\r\n\r\n");
-        (await raw.ReadUntilAsync(text => text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal), s_bound)).Should().BeTrue();
 
-        string client = raw.Socket.LocalEndPoint!.ToString()!;
-        string[] parts = raw.Received.Split("\r\n\r\n")[1].Split("\r\n")[1].Split('|');
-        parts.Should().Equal(server.EndPoint.ToString(), client, client, client, server.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // HttpClient over a socket the test opens itself, so the client's own address is known.
+        EndPoint? client = null;
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                client = socket.LocalEndPoint;
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var http = new HttpClient(handler) { BaseAddress = server.Uri };
+        string[] parts = (await http.GetStringAsync("/ends")).Split('|');
+
+        string clientText = client!.ToString()!;
+        parts.Should().Equal(server.EndPoint.ToString(), clientText, clientText, clientText, server.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

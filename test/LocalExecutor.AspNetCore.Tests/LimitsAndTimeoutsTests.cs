@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -6,14 +7,17 @@ using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using MinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
 using ThreadPerCore.AspNetCore.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ThreadPerCore.AspNetCore.Tests;
 
 /// <summary>Kestrel's limits and timeouts act on the per-core connections: its heartbeat thread aborts them.</summary>
-public sealed class LimitsAndTimeoutsTests
+public sealed class LimitsAndTimeoutsTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(20);
 
@@ -23,20 +27,22 @@ public sealed class LimitsAndTimeoutsTests
         await using TestServer server = await TestServer.StartAsync(
             app => app.MapGet("/", static () => "ok"),
             kestrel: options => options.Limits.MaxConcurrentConnections = 2);
-        using RawHttp first = await OpenWithOneRequestAsync(server);
-        using RawHttp second = await OpenWithOneRequestAsync(server);
+        HttpClient first = server.CreateClient(); // each keeps its keep-alive connection open
+        using HttpClient second = server.CreateClient();
+        (await first.GetStringAsync("/")).Should().Be("ok");
+        (await second.GetStringAsync("/")).Should().Be("ok");
 
-        using (RawHttp third = await RawHttp.ConnectAsync(server.EndPoint))
+        using (HttpClient third = server.CreateClient())
         {
-            await third.SendAsync("GET / HTTP/1.1\r\nHost: test\r\n\r\n");
-            (await third.ReadUntilAsync(text => text.Contains("200 OK", StringComparison.Ordinal), s_bound))
-                .Should().BeFalse("Kestrel closes a connection over the limit without serving it");
+            Func<Task> over = () => third.GetStringAsync("/");
+            await over.Should().ThrowAsync<HttpRequestException>("Kestrel closes a connection over the limit without serving it");
         }
 
-        first.Dispose();
-        using HttpClient client = server.CreateClient();
-        string reply = await RetryUntilServedAsync(client); // the slot frees once the server has seen the close
+        first.Dispose(); // closes its connection
+        using HttpClient fourth = server.CreateClient();
+        string reply = await RetryUntilServedAsync(fourth); // the slot frees once the server has seen the close
         reply.Should().Be("ok");
+        (await second.GetStringAsync("/")).Should().Be("ok", "the connections under the limit were never touched");
     }
 
     [Fact]
@@ -70,12 +76,72 @@ public sealed class LimitsAndTimeoutsTests
                     throw;
                 }
             }),
-            kestrel: options => options.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(bytesPerSecond: 1000, gracePeriod: TimeSpan.FromSeconds(2)));
+            kestrel: options => options.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1000, gracePeriod: TimeSpan.FromSeconds(2)));
         using RawHttp raw = await RawHttp.ConnectAsync(server.EndPoint);
         await raw.SendAsync("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\nx");
 
         (await failure.Task.WaitAsync(s_bound)).Should().Be("408");
         (await raw.ReadUntilAsync(_ => false, s_bound)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_read_holds_the_write_at_MaxWriteBufferSize_until_MinResponseDataRate_aborts_it()
+    {
+        const int Chunk = 16 * 1024;
+        const long MaxWriteBufferSize = 64 * 1024;
+        var progress = new WriteProgress();
+        await using TestServer server = await TestServer.StartAsync(
+            app => app.MapGet("/flood", async (HttpContext context) =>
+            {
+                // A small kernel send buffer (autotuned it grows to megabytes), so what the server holds beyond it
+                // is the transport's pipe, measurable to the chunk.
+                progress.Socket = context.Features.Get<IConnectionSocketFeature>()!.Socket;
+                progress.Socket.SendBufferSize = 32 * 1024;
+                byte[] chunk = new byte[Chunk];
+                try
+                {
+                    // Bounded for the case this test guards against: a write that never waits would run forever.
+                    while (progress.Written < 256L * 1024 * 1024)
+                    {
+                        progress.Starting();
+                        await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                        progress.Wrote(Chunk);
+                    }
+
+                    progress.End("every write completed");
+                }
+                catch (OperationCanceledException)
+                {
+                    progress.End("aborted");
+                }
+            }),
+            // Kestrel lets fast writes bank time (each adds bytes / rate to the deadline): a high rate keeps what the
+            // socket buffers took quickly (megabytes) from postponing the abort past the 2 s grace period.
+            kestrel: options => options.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 10_000_000, gracePeriod: TimeSpan.FromSeconds(2)),
+            transport: options => options.MaxWriteBufferSize = MaxWriteBufferSize);
+        using RawHttp client = await RawHttp.ConnectAsync(server.EndPoint, socket => socket.ReceiveBufferSize = 64 * 1024);
+        await client.SendAsync("GET /flood HTTP/1.1\r\nHost: test\r\n\r\n"); // and never read
+
+        // The socket buffers fill, then the pipe up to its pause threshold, and the app's write waits. What was written
+        // and is in neither socket buffer is in the pipe (a lower estimate of the pipe's blocks: the batch the send loop
+        // is sending stays in the pipe until all of it was sent).
+        TimeSpan waited = await progress.WaitForAWriteWaitingAsync(TimeSpan.FromMilliseconds(300), s_bound);
+        long written = progress.Written + Chunk; // the waiting write's bytes are in the pipe already
+        int inServerKernel = SocketQueues.Unacknowledged(progress.Socket!);
+        int inClientKernel = SocketQueues.Unread(client.Socket);
+        long inPipe = written - inServerKernel - inClientKernel;
+        output.WriteLine($"waiting write after {written} bytes: {inServerKernel} in the server's send queue, {inClientKernel} unread by the client, {inPipe} in the transport's pipe (MaxWriteBufferSize {MaxWriteBufferSize})");
+        progress.WaitingSince.Should().NotBe(0, "the write measured is still waiting");
+        inPipe.Should().BeLessThanOrEqualTo(MaxWriteBufferSize + Chunk + 64, // the chunked framing's few bytes
+            $"the transport holds at most MaxWriteBufferSize and the waiting write ({written} written: {inServerKernel} in the server's send queue, {inClientKernel} unread by the client, waiting {waited.TotalMilliseconds:0} ms)");
+
+        // Kestrel's heartbeat sees the flush stuck past the rate's grace period and aborts the connection.
+        (await progress.Ended.Task.WaitAsync(s_bound)).Should().Be("aborted");
+        progress.LastWait.Should().BeGreaterThan(TimeSpan.FromSeconds(1), "the write waited for the client until the abort, about the 2 s grace period");
+
+        // What reached the kernel is still delivered, then an orderly end (the abort shuts the socket down).
+        (await client.ReadToEndAsync(s_bound)).Should().Be(ConnectionEnd.Closed);
+        client.ReceivedBytes.Should().BeGreaterThan(inClientKernel).And.BeLessThanOrEqualTo(written + 1024);
     }
 
     [Fact]
@@ -158,6 +224,67 @@ public sealed class LimitsAndTimeoutsTests
             catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50); // the server has not yet seen the first connection's close
+            }
+        }
+    }
+    /// <summary>An app's writes as the test sees them: bytes written, whether one is waiting and since when.</summary>
+    private sealed class WriteProgress
+    {
+        private long _written;
+        private long _waitingSince;
+        private long _lastWaitTicks;
+
+        public Socket? Socket { get; set; }
+
+        public long Written => Interlocked.Read(ref _written);
+
+        /// <summary><see cref="Stopwatch"/> timestamp the pending write started at; 0 when none is pending.</summary>
+        public long WaitingSince => Interlocked.Read(ref _waitingSince);
+
+        /// <summary>How long the last write took that ended (completed or cancelled).</summary>
+        public TimeSpan LastWait => TimeSpan.FromTicks(Interlocked.Read(ref _lastWaitTicks));
+
+        public TaskCompletionSource<string> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Starting() => Interlocked.Exchange(ref _waitingSince, Stopwatch.GetTimestamp());
+
+        public void Wrote(int bytes)
+        {
+            Interlocked.Add(ref _written, bytes);
+            Finished();
+        }
+
+        public void End(string how)
+        {
+            Finished();
+            Ended.TrySetResult(how);
+        }
+
+        /// <summary>Polls until one write has been waiting for <paramref name="atLeast"/>; fails after <paramref name="bound"/>
+        /// or when the writes end first.</summary>
+        public async Task<TimeSpan> WaitForAWriteWaitingAsync(TimeSpan atLeast, TimeSpan bound)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                long since = WaitingSince;
+                if (since != 0 && Stopwatch.GetElapsedTime(since) >= atLeast)
+                {
+                    return Stopwatch.GetElapsedTime(since);
+                }
+
+                Ended.Task.IsCompleted.Should().BeFalse($"a write should wait for the client, but the writes ended ({(Ended.Task.IsCompleted ? Ended.Task.Result : "")}) after {Written} bytes");
+                deadline.Elapsed.Should().BeLessThan(bound, $"a write should wait for the client within {bound}; {Written} bytes written");
+                await Task.Delay(20);
+            }
+        }
+
+        private void Finished()
+        {
+            long since = Interlocked.Exchange(ref _waitingSince, 0);
+            if (since != 0)
+            {
+                Interlocked.Exchange(ref _lastWaitTicks, Stopwatch.GetElapsedTime(since).Ticks);
             }
         }
     }

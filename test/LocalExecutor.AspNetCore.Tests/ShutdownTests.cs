@@ -41,7 +41,53 @@ public sealed class ShutdownTests
         release.SetResult();
         using HttpResponseMessage response = await inFlight.WaitAsync(s_bound);
         (await response.Content.ReadAsStringAsync()).Should().Be("done");
+        response.Headers.ConnectionClose.Should().BeTrue("Kestrel ends the keep-alive of a connection whose response is still to come when the stop begins");
         await stopping.WaitAsync(s_bound);
+    }
+
+    [Fact]
+    public async Task A_pool_from_AddLocalExecutorPool_serves_the_transport_and_the_host_stops_cleanly_with_a_request_in_flight()
+    {
+        var logs = new ListLoggerProvider();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TestServer server = await TestServer.StartAsync(
+            app => app.MapGet("/slow", async (HttpContext context) =>
+            {
+                LocalExecutor core = context.Features.Get<ILocalExecutorConnectionFeature>()!.Executor;
+                started.TrySetResult();
+                await release.Task;
+                return $"{core.Name} {core.IsOwnerThread}";
+            }),
+            services: services => services.AddLocalExecutorPool(options =>
+            {
+                options.Placement = PoolPlacement.Unbound(2);
+                options.NamePrefix = "hosted";
+            }),
+            host: options => options.ShutdownTimeout = s_bound,
+            logs: logs);
+        LocalExecutorPool pool = server.App.Services.GetRequiredService<LocalExecutorPool>();
+        server.Pool.Should().BeSameAs(pool, "the transport takes the pool the hosting package registered");
+
+        using HttpClient client = server.CreateClient();
+        Task<HttpResponseMessage> inFlight = client.GetAsync("/slow");
+        await started.Task.WaitAsync(s_bound);
+        Task stopping = server.App.StopAsync();
+        await WaitUntilRefusedAsync(server);
+        stopping.IsCompleted.Should().BeFalse("the request is still running, so Kestrel, and the pool after it, wait");
+        pool.Executors.Should().OnlyContain(e => !e.Completion.IsCompleted, "the pool drains only after the web server stopped");
+
+        release.SetResult();
+        using HttpResponseMessage response = await inFlight.WaitAsync(s_bound);
+        (await response.Content.ReadAsStringAsync()).Should().MatchRegex("^hosted-[0-9]+ True$", "the request ran on a hosted executor's own thread");
+        await stopping.WaitAsync(s_bound);
+        foreach (LocalExecutor executor in pool.Executors)
+        {
+            executor.Completion.IsCompleted.Should().BeTrue("the hosting package drained the pool when the host stopped");
+        }
+
+        logs.Entries.Should().BeEmpty("a clean stop logs no warning: no timeout, no task cancelled at the drain deadline, no late work");
+        await server.App.DisposeAsync();
     }
 
     [Fact]

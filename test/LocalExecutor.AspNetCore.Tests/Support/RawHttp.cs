@@ -22,9 +22,15 @@ internal sealed class RawHttp : IDisposable
 
     public string Received => _received.ToString();
 
-    public static async Task<RawHttp> ConnectAsync(EndPoint endPoint)
+    /// <summary>Bytes received so far.</summary>
+    public long ReceivedBytes { get; private set; }
+
+    /// <summary>Connects to <paramref name="endPoint"/>; <paramref name="configure"/> sets socket options before the
+    /// connect (a receive buffer size must be set before it to bound the window).</summary>
+    public static async Task<RawHttp> ConnectAsync(EndPoint endPoint, Action<Socket>? configure = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        configure?.Invoke(socket);
         await socket.ConnectAsync(endPoint);
         return new RawHttp(socket);
     }
@@ -59,10 +65,43 @@ internal sealed class RawHttp : IDisposable
                 return false;
             }
 
+            ReceivedBytes += read;
             _received.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
 
         return true;
+    }
+
+    /// <summary>Reads until the peer ends the connection and says how: an orderly end of stream (its FIN, after
+    /// everything it sent) or a reset. Fails after <paramref name="timeout"/> with what arrived so far.</summary>
+    public async Task<ConnectionEnd> ReadToEndAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The peer did not end the connection within {timeout}; received so far:\n{_received}");
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                return ConnectionEnd.Reset;
+            }
+
+            if (read == 0)
+            {
+                return ConnectionEnd.Closed;
+            }
+
+            ReceivedBytes += read;
+            _received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
     }
 
     /// <summary>Counts occurrences of <paramref name="value"/> in <paramref name="text"/>.</summary>
@@ -78,4 +117,14 @@ internal sealed class RawHttp : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+}
+
+/// <summary>How a peer ended a connection.</summary>
+internal enum ConnectionEnd
+{
+    /// <summary>An end of stream (FIN): everything the peer sent arrived first.</summary>
+    Closed,
+
+    /// <summary>A reset (RST): what the peer had not yet delivered is lost.</summary>
+    Reset,
 }

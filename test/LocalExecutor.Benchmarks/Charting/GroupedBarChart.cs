@@ -6,7 +6,7 @@ using ScottPlot;
 namespace ThreadPerCore.Benchmarks.Charting;
 
 /// <summary>One bar per series in each group of a load-test report (the RESP and the web benchmarks), labelled with its
-/// value, with a legend of the series.</summary>
+/// value, with a legend of the series below the plot. A null value draws no bar (the report says why).</summary>
 internal static class GroupedBarChart
 {
     /// <summary>A series: its legend text, its colour, and its value in group <c>g</c> (null: no bar).</summary>
@@ -16,6 +16,7 @@ internal static class GroupedBarChart
     {
         var plot = new Plot();
         double width = 0.8 / series.Count;
+        double tallest = 0;
         for (int s = 0; s < series.Count; s++)
         {
             var bars = new List<Bar>();
@@ -23,6 +24,7 @@ internal static class GroupedBarChart
             {
                 if (series[s].Value(g) is double v)
                 {
+                    tallest = Math.Max(tallest, v);
                     bars.Add(new Bar
                     {
                         Position = g + ((s - ((series.Count - 1) / 2.0)) * width),
@@ -47,10 +49,13 @@ internal static class GroupedBarChart
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Margins(bottom: 0);
+        // Room above the tallest bar for its value label, and the legend outside the data area: inside, it covered the
+        // tallest bar of the first groups and its label.
+        plot.Axes.SetLimitsY(0, tallest > 0 ? tallest * 1.12 : 1);
+        plot.Axes.SetLimitsX(-0.5, groups.Count - 0.5); // every group, one without bars too (a missing value)
         plot.YLabel(axis);
         plot.Title(title, size: 14);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(path, 1300, 560);
     }
 }

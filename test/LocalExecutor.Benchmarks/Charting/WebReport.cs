@@ -46,11 +46,12 @@ internal static class WebReport
             rows.FirstOrDefault(r => r.Transport == transport && r.Test == c.Test && r.Connections == c.Connections);
 
         string[] groups = configs.Select(c => $"{Label(c.Test)}\n{c.Connections} conns").ToArray();
-        void Chart(Func<Row, double> value, string axis, string title, string file) => GroupedBarChart.Save(
+        void ChartOrNone(Func<Row, double?> value, string axis, string title, string file) => GroupedBarChart.Save(
             transports.Select(t => new GroupedBarChart.Series(s_labels[t], s_colors[t], g => Find(t, configs[g]) is Row r ? value(r) : null)).ToArray(),
             groups, axis, $"Kestrel on one CPU, wrk on another: {title}", Path.Combine(outDir, file));
+        void Chart(Func<Row, double> value, string axis, string title, string file) => ChartOrNone(r => value(r), axis, title, file);
         Chart(r => r.Rps / 1000, "thousand requests/s (higher is better)", "throughput", "web-throughput.png");
-        Chart(r => r.P99Ms, "p99 latency, ms (lower is better)", "p99 latency", "web-p99.png");
+        ChartOrNone(r => r.P99Ms > 0 ? r.P99Ms : null, "p99 latency, ms (lower is better)", "p99 latency", "web-p99.png");
         Chart(r => r.CpuUsPerRequest, "server CPU µs per request (lower is better)", "server CPU time per request", "web-cpu.png");
 
         var md = new StringBuilder();
@@ -92,6 +93,36 @@ internal static class WebReport
         }
 
         md.AppendLine();
+        if (rows.Any(r => r.Threads is not null))
+        {
+            md.AppendLine("## Where the server's CPU went, per request");
+            md.AppendLine();
+            md.AppendLine("Server CPU µs per request split by thread (/proc/PID/task/*/stat, by thread name): the executor (`web-0`), the thread");
+            md.AppendLine("pool (`.NET TP Worker`: Kestrel's connection dispatch, and on Sockets the whole app), the socket engine's epoll thread");
+            md.AppendLine("(`.NET Sockets`), Kestrel's heartbeat (`Kestrel Timer`), the JIT (`.NET Tiered Com`), and the rest (GC work runs on the");
+            md.AppendLine("allocating thread; threads that exited during a run count here). For our transport, \"off the executor\" is what left the core:");
+            md.AppendLine("every column but the executor's and the JIT's (tiered compilation finishing its work is no request's), over the total.");
+            md.AppendLine("The clock ticks at 100 Hz: one tick over a run's requests, about 0.01 to 0.05 µs per request, is the resolution.");
+            md.AppendLine();
+            md.AppendLine("| test | connections | transport | total | executor | thread pool | socket engine | heartbeat | JIT | other | off the executor |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach ((string Test, int Connections) c in configs)
+            {
+                foreach (string transport in transports)
+                {
+                    if (Find(transport, c) is Row { Threads: { } t } r)
+                    {
+                        double sum = t.Sum();
+                        string off = transport == "local" && sum > 0 ? ((sum - t[0] - t[4]) / sum).ToString("0.0 %", CultureInfo.InvariantCulture) : "n/a";
+                        md.AppendLine(CultureInfo.InvariantCulture,
+                            $"| {Label(c.Test)} | {c.Connections} | {s_labels[transport]} | {r.CpuUsPerRequest:0.00} | {t[0]:0.00} | {t[1]:0.00} | {t[2]:0.00} | {t[3]:0.000} | {t[4]:0.00} | {t[5]:0.00} | {off} |");
+                    }
+                }
+            }
+
+            md.AppendLine();
+        }
+
         md.AppendLine("## Issue 11 targets, checked against this run");
         md.AppendLine();
         md.AppendLine("Targets: ≥ 1.3x the Sockets transport's req/s (default settings), p99 no worse, no more allocation per request.");
@@ -159,6 +190,9 @@ internal static class WebReport
             OffCorePerRequest = Mid(all.Select(r => r.OffCorePerRequest)),
             HopsPerRequest = Mid(all.Select(r => r.HopsPerRequest)),
             Load = Mid(all.Select(r => r.Load)),
+            Threads = all.All(r => r.Threads is not null)
+                ? Enumerable.Range(0, 6).Select(i => Mid(all.Select(r => r.Threads![i]))).ToArray()
+                : null,
         };
     }
 
@@ -170,7 +204,12 @@ internal static class WebReport
 
     private sealed record Row(string Transport, string Test, int Connections, double Rps, double P50Ms, double P99Ms, double BytesPerRequest, double CpuUsPerRequest, double OffCorePerRequest, double HopsPerRequest, double Load, int Round)
     {
-        // transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min
+        /// <summary>CPU µs per request on the executor, thread-pool, socket-engine, heartbeat, JIT and other threads;
+        /// null for runs recorded before the split.</summary>
+        public double[]? Threads { get; init; }
+
+        // transport,test,connections,requests,rps,p50_ms,p99_ms,bytes_per_request,cpu_us_per_request,offcore_per_request,crossthread_per_request,load_1min,round,
+        // executor_us,pool_us,sockets_us,heartbeat_us,jit_us,other_us
         public static Row? Parse(string line)
         {
             string[] f = line.Split(',');
@@ -180,7 +219,10 @@ internal static class WebReport
             }
 
             static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-            return new Row(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(f[4]), D(f[5]), D(f[6]), D(f[7]), D(f[8]), D(f[9]), D(f[10]), D(f[11]), f.Length > 12 && f[12].Length > 0 ? int.Parse(f[12], CultureInfo.InvariantCulture) : 1);
+            return new Row(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(f[4]), D(f[5]), D(f[6]), D(f[7]), D(f[8]), D(f[9]), D(f[10]), D(f[11]), f.Length > 12 && f[12].Length > 0 ? int.Parse(f[12], CultureInfo.InvariantCulture) : 1)
+            {
+                Threads = f.Length >= 19 ? f[13..19].Select(v => Math.Max(0, D(v))).ToArray() : null,
+            };
         }
     }
 }
