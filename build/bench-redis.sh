@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load-tests the RESP sample against Redis 7 and Garnet with redis-benchmark (issue 8, "Benchmarks").
 #
-#   build/bench-redis.sh [--servers "sockets threadpool redis garnet"] [--seconds 6] [--out docs/redis-benchmark]
+#   build/bench-redis.sh [--servers "reactor sockets threadpool redis garnet"] [--seconds 6] [--out docs/redis-benchmark]
 #                        [--server-cpu 0] [--client-cpu 1] [--cores 1] [--no-install]
 #
 # Each server runs alone, pinned with taskset to the server CPU, with redis-benchmark pinned to the client CPU, on
@@ -16,7 +16,10 @@
 #
 # The server's CPU time per request (user + system, every thread of the server process, from /proc/PID/stat) is
 # recorded too: unlike req/s it hardly depends on what else the machine runs, so it compares servers even on a busy
-# machine.
+# machine, with the share of it spent in the kernel (system time). For our server the cross-thread hops per request come from INFO's executors section: work items the
+# executors received from another thread (a .NET socket's completion posted to the core, a shard batch sent from or
+# back to another core) over the commands processed. With --cores 1 nothing crosses cores, so on the reactor every
+# hop would be one a socket operation made.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SERVERS="reactor sockets threadpool redis garnet"
@@ -42,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --client-cpu) CLIENT_CPU="$2"; shift 2 ;;
     --cores) CORES="$2"; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -106,10 +109,13 @@ trap stop_server EXIT
 cpu_ticks() { # pid: user + system clock ticks of every thread of the process
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+system_ticks() { # pid: the system (kernel) part of those: system calls and, on loopback, most of the TCP stack's work
+  awk '{ print $15 }' "/proc/$1/stat"
+}
 CLOCK_TICKS=$(getconf CLK_TCK)
 
-info_field() { # port field
-  redis-cli -p "$1" INFO stats 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
+info_field() { # port section field
+  redis-cli -p "$1" INFO "$2" 2>/dev/null | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
 }
 
 # One redis-benchmark run; prints its CSV data line.
@@ -123,7 +129,7 @@ bench() { # port test pipeline clients requests
 LOGS="$ROOT/artifacts/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 RAW="$OUT/raw.csv"
-echo "server,test,pipeline,clients,requests,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,bytes_per_request,load_1min,cpu_us_per_request" >"$RAW"
+echo "server,test,pipeline,clients,requests,rps,avg_ms,min_ms,p50_ms,p95_ms,p99_ms,max_ms,bytes_per_request,load_1min,cpu_us_per_request,hops_per_request,system_cpu_share" >"$RAW"
 {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine=$(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr)"
@@ -151,24 +157,31 @@ for server in $SERVERS; do
         rps=$(echo "$line" | cut -d, -f2 | tr -d '"')
         if [[ -z "$rps" ]]; then log "  $test -P $pipeline -c $clients: calibration failed"; continue; fi
         requests=$(awk -v r="$rps" -v s="$SECONDS_PER_RUN" -v m="$calibration" 'BEGIN { n = int(r * s); if (n < m) n = m; if (n > 50000000) n = 50000000; print n }')
-        allocated_before=""; commands_before=""
+        allocated_before=""; commands_before=""; hops_before=""
         if [[ $server == sockets || $server == threadpool || $server == reactor ]]; then
-          allocated_before=$(info_field "$port" total_allocated_bytes); commands_before=$(info_field "$port" total_commands_processed)
+          allocated_before=$(info_field "$port" stats total_allocated_bytes); commands_before=$(info_field "$port" stats total_commands_processed)
+          # The thread-pool twin has no executors (its line reads 0), so it gets no hops column.
+          if [[ $server != threadpool ]]; then hops_before=$(info_field "$port" executors executor_cross_thread_work_items); fi
         fi
         load=$(cut -d' ' -f1 /proc/loadavg)
-        ticks_before=$(cpu_ticks "$SERVER_PID")
+        ticks_before=$(cpu_ticks "$SERVER_PID"); system_before=$(system_ticks "$SERVER_PID")
         line=$(bench "$port" "$test" "$pipeline" "$clients" "$requests" || true)
-        ticks_after=$(cpu_ticks "$SERVER_PID")
+        ticks_after=$(cpu_ticks "$SERVER_PID"); system_after=$(system_ticks "$SERVER_PID")
         if [[ -z "$line" ]]; then log "  $test -P $pipeline -c $clients: run failed or timed out"; continue; fi
-        per_request=""
+        per_request=""; hops_per_request=""
         if [[ -n "$allocated_before" ]]; then
-          allocated_after=$(info_field "$port" total_allocated_bytes); commands_after=$(info_field "$port" total_commands_processed)
+          allocated_after=$(info_field "$port" stats total_allocated_bytes); commands_after=$(info_field "$port" stats total_commands_processed)
           per_request=$(awk -v a="$allocated_before" -v b="$allocated_after" -v c="$commands_before" -v d="$commands_after" 'BEGIN { if (d > c) printf "%.2f", (b - a) / (d - c) }')
+          if [[ -n "$hops_before" ]]; then
+            hops_after=$(info_field "$port" executors executor_cross_thread_work_items)
+            hops_per_request=$(awk -v a="$hops_before" -v b="$hops_after" -v c="$commands_before" -v d="$commands_after" 'BEGIN { if (d > c) printf "%.3f", (b - a) / (d - c) }')
+          fi
         fi
         fields=$(echo "$line" | tr -d '"' | cut -d, -f2-)
         cpu_per_request=$(awk -v a="$ticks_before" -v b="$ticks_after" -v n="$requests" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.3f", (b - a) * 1e6 / hz / n }')
-        echo "$server,$test,$pipeline,$clients,$requests,$fields,$per_request,$load,$cpu_per_request" >>"$RAW"
-        log "  $test -P $pipeline -c $clients: $(echo "$fields" | cut -d, -f1) req/s, p50 $(echo "$fields" | cut -d, -f4) ms, p99 $(echo "$fields" | cut -d, -f6) ms, $cpu_per_request us CPU/request${per_request:+, $per_request B/request}"
+        system_share=$(awk -v a="$ticks_before" -v b="$ticks_after" -v c="$system_before" -v d="$system_after" 'BEGIN { if (b > a) printf "%.2f", (d - c) / (b - a) }')
+        echo "$server,$test,$pipeline,$clients,$requests,$fields,$per_request,$load,$cpu_per_request,$hops_per_request,$system_share" >>"$RAW"
+        log "  $test -P $pipeline -c $clients: $(echo "$fields" | cut -d, -f1) req/s, p50 $(echo "$fields" | cut -d, -f4) ms, p99 $(echo "$fields" | cut -d, -f6) ms, $cpu_per_request us CPU/request${per_request:+, $per_request B/request}${hops_per_request:+, $hops_per_request hops/request}"
       done
     done
   done

@@ -5,6 +5,7 @@
 #   build/mutation.sh                 every core folder (Tasks Executor Integration Channels Timers Scheduling IO)
 #   build/mutation.sh Tasks Channels  only these folders of src/LocalExecutor, one Stryker run each
 #   build/mutation.sh Timers/TimerHeap.cs   one file (a path under src/LocalExecutor ending in .cs)
+#   build/mutation.sh 'Channels/SharedChannel*.cs'   the files a glob matches (quoted: Stryker expands it), one run
 #
 # Environment:
 #   MUTATION_OUT          where reports go (default /tmp/mutation); each folder gets <out>/<Folder>/reports/
@@ -32,7 +33,7 @@ all_folders=(Tasks Executor Integration Channels Timers Scheduling IO)
 if [ "$#" -gt 0 ]; then folders=("$@"); else folders=("${all_folders[@]}"); fi
 for folder in "${folders[@]}"; do
   folder="${folder%/}"
-  if [ ! -d "src/LocalExecutor/$folder" ] && { [[ "$folder" != *.cs ]] || [ ! -f "src/LocalExecutor/$folder" ]; }; then
+  if [ ! -d "src/LocalExecutor/$folder" ] && { [[ "$folder" != *.cs ]] || ! compgen -G "src/LocalExecutor/$folder" >/dev/null; }; then
     echo "No folder or file src/LocalExecutor/$folder; the core folders are: ${all_folders[*]}" >&2
     exit 2
   fi
@@ -71,6 +72,7 @@ fi
 for folder in "${folders[@]}"; do
   folder="${folder%/}"
   name="${folder//\//_}"
+  name="${name//\*/_}"
   report="$out/$name"
   pattern="**/$folder/**/*.cs"
   if [[ "$folder" == *.cs ]]; then pattern="**/$folder"; fi
