@@ -232,6 +232,7 @@ public sealed partial class LocalExecutor
 
         // No new connections: a listener's accept loop ends (its pending accept fails), connections stay open.
         _reactor?.CloseListeners();
+        _dotNetSockets.CloseListeners();
     }
 
     private static void CountFirstWakes(WorkItem[] items, System.Collections.Generic.HashSet<LocalTask> tasks)

@@ -145,6 +145,7 @@ public sealed partial class LocalExecutor
         // Sockets and listeners close, after the drain (the reactor served them while it lasted); their pending operations
         // fail, and the continuations waiting for them run in the passes below.
         _reactor?.CloseAll();
+        _dotNetSockets.CloseAll();
         for (int pass = 0; pass < ShutdownPasses; pass++)
         {
             for (int n = _inbox.Count; n > 0 && _inbox.TryDequeue(out WorkItem item); n--)

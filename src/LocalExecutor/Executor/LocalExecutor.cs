@@ -35,6 +35,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     private readonly Inbox _inbox = new();
     private readonly Parker _parker;
     private readonly IO.Reactor? _reactor;
+    private readonly IO.DotNetSocketSet _dotNetSockets;
     private readonly TaskQueue _defaultQueue;
     private readonly LocalExecutorOptions _options;
     private readonly TimeSpan _shutdownTimeout;
@@ -81,6 +82,7 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
         _reactor = _options.EnableReactor ? IO.Reactor.TryCreate(this, out reason) : null;
         ReactorUnavailableReason = reason;
         _parker = new Parker(_reactor);
+        _dotNetSockets = new IO.DotNetSocketSet(this);
         _queues = [_defaultQueue];
 
         _thread = new Thread(ThreadMain, _options.StackSize) { Name = Name, IsBackground = true };
@@ -141,6 +143,9 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
 
     /// <summary>The executor's reactor, or null (see <see cref="HasReactor"/>).</summary>
     internal IO.Reactor? Reactor => _reactor;
+
+    /// <summary>The executor's sockets on .NET's socket engine, which it closes when it stops as the reactor closes its own.</summary>
+    internal IO.DotNetSocketSet DotNetSockets => _dotNetSockets;
 
     /// <summary>The operating system's id of the executor thread (Linux <c>gettid</c>), or -1 where unknown.</summary>
     internal int OsThreadId { get; private set; } = -1;

@@ -36,12 +36,22 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
     private int _closed;
     private int _closing;
     private int _endSignalled;
+    private bool _executorStopped;
 
+    /// <exception cref="ObjectDisposedException">The executor is stopping; it opens no new socket (the caller closes
+    /// <paramref name="socket"/>).</exception>
     internal LocalConnection(LocalExecutor executor, Socket socket, Reactor? reactor)
     {
         Executor = executor;
         Socket = socket;
-        _driven = reactor is null ? null : new ReactorSocket(socket, executor, reactor);
+        if (reactor is not null)
+        {
+            _driven = new ReactorSocket(socket, executor, reactor);
+        }
+        else if (!executor.DotNetSockets.TryAdd(this))
+        {
+            throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' is stopping; it opens no new socket.");
+        }
     }
 
     /// <summary>The executor whose thread runs this connection's operations.</summary>
@@ -158,7 +168,15 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
             if (reactor is null)
             {
                 await socket.ConnectAsync(target, cancellationToken);
-                return new LocalConnection(executor, socket, null);
+                try
+                {
+                    return new LocalConnection(executor, socket, null);
+                }
+                catch
+                {
+                    socket.Dispose(); // connected, so the filter below would not close it
+                    throw;
+                }
             }
 
             socket.Blocking = false;
@@ -415,6 +433,14 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         CloseSocket(abort);
     }
 
+    /// <summary>The executor stops (.NET sockets only; the reactor closes its own): the socket closes, pending
+    /// operations fail with <see cref="ObjectDisposedException"/> saying so. Any thread.</summary>
+    internal void CloseForExecutorStop()
+    {
+        _executorStopped = true;
+        CloseSocket(abort: false);
+    }
+
     private void CloseSocket(bool abort)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -443,6 +469,7 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
             }
 
             Socket.Dispose();
+            Executor.DotNetSockets.Remove(this);
         }
     }
 
@@ -473,7 +500,9 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         }
     }
 
-    private ObjectDisposedException Disposed() => new(nameof(LocalConnection), $"The connection {RemoteEndPointText()} on executor '{Executor.Name}' was closed.");
+    private ObjectDisposedException Disposed() => _executorStopped
+        ? new(Executor.Name, $"The executor '{Executor.Name}' stopped; its sockets are closed.")
+        : new(nameof(LocalConnection), $"The connection {RemoteEndPointText()} on executor '{Executor.Name}' was closed.");
 
     private string LocalEndPointText()
     {

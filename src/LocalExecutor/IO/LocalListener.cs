@@ -44,7 +44,14 @@ public sealed class LocalListener : IDisposable
         _options = options;
         _ownsSocket = ownsSocket;
         LocalEndPoint = socket.LocalEndPoint!;
-        _driven = reactor is null ? null : new ReactorListener(socket, executor, reactor);
+        if (reactor is not null)
+        {
+            _driven = new ReactorListener(socket, executor, reactor);
+        }
+        else if (!executor.DotNetSockets.TryAdd(this))
+        {
+            throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' is stopping; it opens no new socket.");
+        }
     }
 
     /// <summary>The executor whose thread accepts and runs the accepted connections.</summary>
@@ -177,7 +184,17 @@ public sealed class LocalListener : IDisposable
     private async ValueTask<LocalConnection> AcceptOnDotNetAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
-        Socket accepted = await Socket.AcceptAsync(cancellationToken);
+        Socket accepted;
+        try
+        {
+            accepted = await Socket.AcceptAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException && Volatile.Read(ref _closed) != 0)
+        {
+            ThrowIfClosed(); // closed under the pending accept (by Dispose or the executor's stop), as on the reactor
+            throw;
+        }
+
         try
         {
             accepted.NoDelay = _options.NoDelay;
@@ -257,9 +274,13 @@ public sealed class LocalListener : IDisposable
         {
             _driven.Close(new ObjectDisposedException(nameof(LocalListener), $"The listener on {LocalEndPoint} was closed."));
         }
-        else if (_ownsSocket)
+        else
         {
-            Socket.Dispose();
+            Executor.DotNetSockets.Remove(this);
+            if (_ownsSocket)
+            {
+                Socket.Dispose();
+            }
         }
     }
 

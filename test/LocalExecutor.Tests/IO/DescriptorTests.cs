@@ -38,6 +38,22 @@ public sealed class DescriptorTests
     }
 
     [LinuxFact]
+    public async Task Disposing_the_executor_fails_pending_operations_on_dotnet_sockets_and_closes_their_descriptors()
+    {
+        // The fallback path (no reactor, or SocketTransport.DotNetSockets): the reactor never sees these sockets, so
+        // the executor must close them itself; before it did, the receive and the accept stayed pending for good and
+        // both descriptors stayed open.
+        await StopInTheMiddleOfIoAsync(SocketTransport.DotNetSockets);
+        int baseline = OpenDescriptors();
+
+        (Exception? receive, Exception? accept) = await StopInTheMiddleOfIoAsync(SocketTransport.DotNetSockets);
+
+        receive.Should().BeOfType<ObjectDisposedException>().Which.Message.Should().Contain("stopped");
+        accept.Should().BeOfType<ObjectDisposedException>();
+        OpenDescriptors().Should().Be(baseline, "the listener and the connection on .NET sockets are closed with the executor");
+    }
+
+    [LinuxFact]
     public async Task Disposing_a_pool_fails_the_pending_receives_and_accepts_of_every_executor_and_closes_every_descriptor()
     {
         await StopPoolInTheMiddleOfIoAsync(); // the first run opens what the process keeps for good
@@ -91,10 +107,11 @@ public sealed class DescriptorTests
         return total;
     }
 
-    private static async Task<(Exception? Receive, Exception? Accept)> StopInTheMiddleOfIoAsync()
+    private static async Task<(Exception? Receive, Exception? Accept)> StopInTheMiddleOfIoAsync(SocketTransport transport = SocketTransport.Auto)
     {
         LocalExecutor executor = StartExecutor(nameof(Disposing_the_executor_fails_pending_operations_and_closes_every_descriptor));
-        LocalListener listener = await ListenAsync(executor);
+        LocalListener listener = await ListenAsync(executor, transport);
+        listener.IsReactorDriven.Should().Be(transport != SocketTransport.DotNetSockets);
         var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // Plain tasks on the executor's scheduler, not raw tasks: shutdown cancels raw tasks, and these must see the
