@@ -1,0 +1,130 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using ThreadPerCore.Channels;
+using Xunit;
+using static ThreadPerCore.Tests.Channels.ExecutorExtensions;
+
+namespace ThreadPerCore.Tests.Channels;
+
+// These tests drive the IValueTaskSource contract itself (status before the result, a stale token) step by step.
+#pragma warning disable CA2012, xUnit1031
+
+/// <summary>
+/// What a <see cref="SharedMpscChannel{T}"/> promises beyond moving items, each found missing by mutation testing
+/// (docs/testing.md): a raw task's send that was given room delivers its item exactly once, the single consumer is
+/// enforced on every receive, received items are not kept alive, and a waiting send's <see cref="ValueTask"/> reports
+/// success before it is awaited and refuses a stale token.
+/// </summary>
+public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
+{
+    private readonly LocalExecutorPool _pool = new(PoolPlacement.Unbound(2));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _pool.DisposeAsync();
+
+    public void Dispose() => _pool.Dispose();
+
+    [Fact]
+    public async Task A_waiting_local_task_send_that_is_given_room_delivers_its_item_exactly_once()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        LocalTask<bool> send = _pool[1].Start(() => SendOnceAsync(channel, 3));
+        Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
+
+        // The consumer's receive reserves the room it makes for the waiting raw task, which puts its item there when it
+        // resumes on its own executor.
+        channel.TryReceive(out int first).Should().BeTrue();
+        first.Should().Be(1);
+        (await send.AsTask().WaitAsync(Bound)).Should().BeTrue();
+
+        channel.TryReceive(out int second).Should().BeTrue();
+        channel.TryReceive(out int third).Should().BeTrue("the send reported success, so its item is in the channel");
+        (second, third).Should().Be((2, 3));
+        channel.TryReceive(out _).Should().BeFalse("the item was delivered once");
+        channel.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("TryReceive")]
+    [InlineData("ReceiveAsync")]
+    public async Task Every_receive_refuses_a_second_consumer_naming_the_side(string entry)
+    {
+        var channel = new SharedMpscChannel<int>(4);
+        channel.TrySend(1).Should().BeTrue(); // items there, so a receive that got through would not wait
+        channel.TrySend(2).Should().BeTrue();
+        channel.TryReceive(out _).Should().BeTrue(); // the test thread is the consumer now
+
+        Func<Task> fromAnExecutor = entry == "TryReceive"
+            ? () => _pool[0].RunAsync(() => Task.FromResult(channel.TryReceive(out _)))
+            : () => _pool[0].RunAsync(async () => await channel.ReceiveAsync());
+
+        (await fromAnExecutor.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should()
+            .Contain("receiving side of this SharedMpscChannel").And.Contain(_pool[0].Name).And.Contain("single consumer");
+        channel.Count.Should().Be(1, "the refused receive took nothing");
+    }
+
+    [Fact]
+    public void A_received_item_is_not_kept_alive_by_the_channel()
+    {
+        var channel = new SharedMpscChannel<object>(4);
+        WeakReference sent = SendAndReceive(channel);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        sent.IsAlive.Should().BeFalse("the ring clears a slot once its item is received");
+    }
+
+    [Fact]
+    public void A_waiting_send_reports_success_once_served_and_refuses_a_stale_token()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(9).Should().BeTrue();
+        ValueTask send = channel.SendAsync(2);
+        send.IsCompleted.Should().BeFalse("the channel is full");
+        using var woken = new ManualResetEventSlim();
+        send.GetAwaiter().UnsafeOnCompleted(woken.Set); // as an await does
+
+        channel.TryReceive(out int first).Should().BeTrue();
+        first.Should().Be(1);
+        woken.Wait(Bound).Should().BeTrue("the room the receive made serves the waiting send");
+        send.IsCompletedSuccessfully.Should().BeTrue("the status an awaiter reads after its continuation ran");
+        send.GetAwaiter().GetResult();
+
+        channel.TryReceive(out int nine).Should().BeTrue();
+        nine.Should().Be(9);
+        channel.TryReceive(out int second).Should().BeTrue();
+        second.Should().Be(2);
+        bool completed = false;
+        Action status = () => completed = send.IsCompleted;
+        status.Should().Throw<InvalidOperationException>("a ValueTask may be awaited once");
+        Action again = () => send.GetAwaiter().GetResult();
+        again.Should().Throw<InvalidOperationException>();
+        completed.Should().BeFalse();
+        channel.Count.Should().Be(0, "nothing more was sent");
+    }
+
+    private static async LocalTask<bool> SendOnceAsync(SharedMpscChannel<int> channel, int item)
+    {
+        await channel.SendAsync(item);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference SendAndReceive(SharedMpscChannel<object> channel)
+    {
+        var item = new object();
+        channel.TrySend(item).Should().BeTrue();
+        channel.TryReceive(out object? received).Should().BeTrue();
+        received.Should().BeSameAs(item);
+        return new WeakReference(item);
+    }
+}
