@@ -27,33 +27,33 @@ internal sealed class DotNetSocketSet
         _executor = executor;
     }
 
-    /// <summary>Tracks <paramref name="listener"/>; false once the executor stopped taking new connections.</summary>
-    public bool TryAdd(LocalListener listener)
+    /// <summary>Tracks <paramref name="listener"/>, as <see cref="Reactor.Register"/> does its own.</summary>
+    /// <exception cref="ObjectDisposedException">The executor stopped taking new connections (the caller closes the socket).</exception>
+    public void Add(LocalListener listener)
     {
         lock (_gate)
         {
             if (_listenersClosed)
             {
-                return false;
+                IoErrors.ThrowExecutorStopping(_executor);
             }
 
             (_listeners ??= []).Add(listener);
-            return true;
         }
     }
 
-    /// <summary>Tracks <paramref name="connection"/>; false once the executor closed its sockets.</summary>
-    public bool TryAdd(LocalConnection connection)
+    /// <summary>Tracks <paramref name="connection"/>, as <see cref="Reactor.Register"/> does its own.</summary>
+    /// <exception cref="ObjectDisposedException">The executor closed its sockets (the caller closes the socket).</exception>
+    public void Add(LocalConnection connection)
     {
         lock (_gate)
         {
             if (_closed)
             {
-                return false;
+                IoErrors.ThrowExecutorStopping(_executor);
             }
 
             (_connections ??= []).Add(connection);
-            return true;
         }
     }
 

@@ -24,6 +24,11 @@ internal static class IoErrors
     public static void ThrowConcurrent(string operation) =>
         throw new InvalidOperationException($"A {operation} is already in progress on this socket; await it before starting another.");
 
+    /// <summary>A socket opened on an executor that stopped taking them (its reactor or its .NET socket set closed).</summary>
+    [DoesNotReturn]
+    public static void ThrowExecutorStopping(LocalExecutor executor) =>
+        throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' is stopping; it opens no new socket.");
+
     [DoesNotReturn]
     public static void ThrowNotOnExecutor(string what) =>
         throw new InvalidOperationException($"{what} must be called on an executor thread (inside work running on a LocalExecutor).");

@@ -46,11 +46,11 @@ public sealed class LocalConnection : IAsyncDisposable, IDisposable
         Socket = socket;
         if (reactor is not null)
         {
-            _driven = new ReactorSocket(socket, executor, reactor);
+            _driven = new ReactorSocket(socket, executor, reactor); // registers with the reactor
         }
-        else if (!executor.DotNetSockets.TryAdd(this))
+        else
         {
-            throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' is stopping; it opens no new socket.");
+            executor.DotNetSockets.Add(this);
         }
     }
 

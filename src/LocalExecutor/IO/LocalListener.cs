@@ -46,11 +46,11 @@ public sealed class LocalListener : IDisposable
         LocalEndPoint = socket.LocalEndPoint!;
         if (reactor is not null)
         {
-            _driven = new ReactorListener(socket, executor, reactor);
+            _driven = new ReactorListener(socket, executor, reactor); // registers with the reactor
         }
-        else if (!executor.DotNetSockets.TryAdd(this))
+        else
         {
-            throw new ObjectDisposedException(executor.Name, $"The executor '{executor.Name}' is stopping; it opens no new socket.");
+            executor.DotNetSockets.Add(this);
         }
     }
 

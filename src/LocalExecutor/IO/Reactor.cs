@@ -64,7 +64,7 @@ internal abstract class Reactor : ParkSignal
         Executor.VerifyAccess();
         if (_closed || (_listenersClosed && source is ReactorListener))
         {
-            throw new ObjectDisposedException(Executor.Name, $"The executor '{Executor.Name}' is stopping; it opens no new socket.");
+            IoErrors.ThrowExecutorStopping(Executor);
         }
 
         RegisterCore(source);
