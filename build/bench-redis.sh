@@ -114,8 +114,10 @@ system_ticks() { # pid: the system (kernel) part of those: system calls and, on 
 }
 CLOCK_TICKS=$(getconf CLK_TCK)
 
-info_field() { # port section field
-  redis-cli -p "$1" INFO "$2" 2>/dev/null | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
+info_counters() { # port: "allocated_bytes commands hops" from one INFO (one command of its own in the counts, not three)
+  redis-cli -p "$1" INFO stats executors 2>/dev/null | tr -d '\r' | awk -F: '
+    $1 == "total_allocated_bytes" { a = $2 } $1 == "total_commands_processed" { c = $2 }
+    $1 == "executor_cross_thread_work_items" { h = $2 } END { print a, c, h }'
 }
 
 # One redis-benchmark run; prints its CSV data line.
@@ -159,9 +161,9 @@ for server in $SERVERS; do
         requests=$(awk -v r="$rps" -v s="$SECONDS_PER_RUN" -v m="$calibration" 'BEGIN { n = int(r * s); if (n < m) n = m; if (n > 50000000) n = 50000000; print n }')
         allocated_before=""; commands_before=""; hops_before=""
         if [[ $server == sockets || $server == threadpool || $server == reactor ]]; then
-          allocated_before=$(info_field "$port" stats total_allocated_bytes); commands_before=$(info_field "$port" stats total_commands_processed)
+          read -r allocated_before commands_before hops_before < <(info_counters "$port")
           # The thread-pool twin has no executors (its line reads 0), so it gets no hops column.
-          if [[ $server != threadpool ]]; then hops_before=$(info_field "$port" executors executor_cross_thread_work_items); fi
+          if [[ $server == threadpool ]]; then hops_before=""; fi
         fi
         load=$(cut -d' ' -f1 /proc/loadavg)
         ticks_before=$(cpu_ticks "$SERVER_PID"); system_before=$(system_ticks "$SERVER_PID")
@@ -170,10 +172,9 @@ for server in $SERVERS; do
         if [[ -z "$line" ]]; then log "  $test -P $pipeline -c $clients: run failed or timed out"; continue; fi
         per_request=""; hops_per_request=""
         if [[ -n "$allocated_before" ]]; then
-          allocated_after=$(info_field "$port" stats total_allocated_bytes); commands_after=$(info_field "$port" stats total_commands_processed)
+          read -r allocated_after commands_after hops_after < <(info_counters "$port")
           per_request=$(awk -v a="$allocated_before" -v b="$allocated_after" -v c="$commands_before" -v d="$commands_after" 'BEGIN { if (d > c) printf "%.2f", (b - a) / (d - c) }')
           if [[ -n "$hops_before" ]]; then
-            hops_after=$(info_field "$port" executors executor_cross_thread_work_items)
             hops_per_request=$(awk -v a="$hops_before" -v b="$hops_after" -v c="$commands_before" -v d="$commands_after" 'BEGIN { if (d > c) printf "%.3f", (b - a) / (d - c) }')
           fi
         fi
