@@ -34,7 +34,7 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         var channel = new SharedMpscChannel<int>(2);
         channel.TrySend(1).Should().BeTrue();
         channel.TrySend(2).Should().BeTrue();
-        LocalTask<bool> send = _pool[1].Start(() => SendOnceAsync(channel, 3));
+        LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
         Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
 
         // The consumer's receive reserves the room it makes for the waiting raw task, which puts its item there when it
@@ -110,12 +110,6 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         again.Should().Throw<InvalidOperationException>();
         completed.Should().BeFalse();
         channel.Count.Should().Be(0, "nothing more was sent");
-    }
-
-    private static async LocalTask<bool> SendOnceAsync(SharedMpscChannel<int> channel, int item)
-    {
-        await channel.SendAsync(item);
-        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

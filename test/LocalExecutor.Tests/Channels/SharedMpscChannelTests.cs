@@ -417,7 +417,7 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         (await elsewhere.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain(Consumer.Name);
     }
 
-    private static async LocalTask<bool> SendOnceAsync(SharedMpscChannel<int> channel, int item)
+    internal static async LocalTask<bool> SendOnceAsync(SharedMpscChannel<int> channel, int item)
     {
         await channel.SendAsync(item);
         return true;
