@@ -1,15 +1,20 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using FluentAssertions;
 using ThreadPerCore.Channels;
 using Xunit;
+using static ThreadPerCore.Tests.Channels.ExecutorExtensions;
 
 namespace ThreadPerCore.Tests.Channels;
 
 /// <summary>
-/// What a <see cref="LocalChannel{T}"/> refuses, found missing by mutation testing (docs/testing.md): a channel without
-/// an owner or room, and use from any thread but its owner's (the channel has no lock or atomic: a foreign thread
-/// would race the owner's tasks).
+/// What a <see cref="LocalChannel{T}"/> refuses and keeps, found missing by mutation testing (docs/testing.md): a
+/// channel without an owner or room, use from any thread but its owner's (the channel has no lock or atomic: a
+/// foreign thread would race the owner's tasks), room given to a raw task's send kept for it until it runs, a
+/// recycled wait that carries nothing of its last use, and a cancel that loses to a completion.
 /// </summary>
 public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
 {
@@ -51,5 +56,151 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
 
         use.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain(_owner.Name);
         (await _owner.OnExecutor(() => channel.Count)).Should().Be(1, "the refused call changed nothing");
+    }
+
+    [Fact]
+    public async Task Room_given_to_a_waiting_local_task_send_is_kept_for_it_until_the_task_runs()
+    {
+        (bool sentMeanwhile, int countMeanwhile, int[] items) = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1).Should().BeTrue();
+            LocalTask send = SendOnceAsync(channel, 2);
+            channel.TryReceive(out _).Should().BeTrue(); // room for 2, whose task has not run yet
+            bool sentMeanwhile = channel.TrySend(9);     // the room is reserved: no other send may take it
+            int countMeanwhile = channel.Count;
+            await send.WithTimeout(Bound);
+            return (sentMeanwhile, countMeanwhile, Drain(channel));
+        });
+
+        sentMeanwhile.Should().BeFalse("the room freed by the receive belongs to the send that waited for it");
+        countMeanwhile.Should().Be(0);
+        items.Should().Equal([2], "the waiting send's item entered, and nothing else");
+    }
+
+    [Fact]
+    public async Task A_wait_reused_after_its_send_filled_its_room_delivers_the_next_item_once()
+    {
+        // The room-given send's wait goes back to the channel's pool when its task takes the outcome; the next wait
+        // rents the same instance, and must not fill that room a second time with its own item.
+        (int received, int[] rest) = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1).Should().BeTrue();
+            LocalTask send = SendOnceAsync(channel, 2);
+            channel.TryReceive(out _).Should().BeTrue();
+            await send.WithTimeout(Bound);
+            channel.TryReceive(out int two).Should().BeTrue();
+            two.Should().Be(2);
+
+            LocalTask<int> receive = ReceiveOnceAsync(channel, CancellationToken.None); // waits, on the recycled wait
+            channel.TrySend(7).Should().BeTrue(); // handed to the waiting receive
+            int received = await receive.WithTimeout(Bound);
+            return (received, Drain(channel));
+        });
+
+        received.Should().Be(7);
+        rest.Should().BeEmpty("the item was delivered once, to the receive");
+    }
+
+    [Fact]
+    public async Task Closing_after_a_send_filled_its_given_room_fails_every_later_waiting_send()
+    {
+        (Type?[] errors, int[] items) = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            channel.TrySend(1).Should().BeTrue();
+            LocalTask given = SendOnceAsync(channel, 2);
+            channel.TryReceive(out _).Should().BeTrue();
+            await given.WithTimeout(Bound); // 2 filled its room: nothing is reserved any more
+            LocalTask third = SendOnceAsync(channel, 3);
+            LocalTask fourth = SendOnceAsync(channel, 4);
+            channel.Close();
+            await Task.Yield(); // behind the two sends the close woke (the run queue is FIFO)
+            if (!third.IsCompleted || !fourth.IsCompleted)
+            {
+                return ([third.IsCompleted ? null : typeof(void), fourth.IsCompleted ? null : typeof(void)], Drain(channel));
+            }
+
+            Type?[] errors = [await ErrorOf(third), await ErrorOf(fourth)];
+            return (errors, Drain(channel));
+        });
+
+        errors.Should().Equal([typeof(ChannelClosedException), typeof(ChannelClosedException)],
+            "both sends were waiting when the channel closed (void: that send still waited after the close)");
+        items.Should().Equal([2], "only the item that entered before the close is received");
+    }
+
+    [Fact]
+    public async Task A_token_cancelled_on_the_owner_thread_cancels_the_waiting_receive()
+    {
+        bool canceled = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            using var source = new CancellationTokenSource();
+            LocalTask<int> receive = ReceiveOnceAsync(channel, source.Token); // waits: the channel is empty
+            source.Cancel();
+            bool kept = channel.TrySend(5) && channel.Count == 1; // not handed to the receive: it no longer waits
+            try
+            {
+                await receive.WithTimeout(Bound);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                return kept;
+            }
+        });
+
+        canceled.Should().BeTrue("the receive ended cancelled at once, and the next item stays in the channel");
+    }
+
+    [Fact]
+    public async Task A_cancel_from_another_thread_that_arrives_after_the_item_loses_to_it()
+    {
+        LocalChannel<int> channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
+        using var source = new CancellationTokenSource();
+        LocalTask<int> receive = await _owner.OnExecutor(() => ReceiveOnceAsync(channel, source.Token));
+
+        // With the owner held, the send is queued first and the cancel (handed to the owner, whose lists it touches)
+        // behind it: the receive has its item when the cancel arrives.
+        using (ExecutorHold hold = ExecutorHold.Of(_owner))
+        {
+            _owner.Post(() => channel.TrySend(8).Should().BeTrue());
+            source.Cancel();
+            hold.Release();
+        }
+
+        (await receive.AsTask().WaitAsync(Bound)).Should().Be(8, "the item was handed over before the cancel arrived");
+        (await _owner.OnExecutor(() => channel.Count)).Should().Be(0);
+    }
+
+    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
+
+    private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel, CancellationToken cancellationToken) =>
+        await channel.ReceiveAsync(cancellationToken);
+
+    private static async LocalTask<Type?> ErrorOf(LocalTask task)
+    {
+        try
+        {
+            await task.WithTimeout(Bound);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception.GetType();
+        }
+    }
+
+    private static int[] Drain(LocalChannel<int> channel)
+    {
+        var items = new List<int>();
+        while (channel.TryReceive(out int item))
+        {
+            items.Add(item);
+        }
+
+        return items.ToArray();
     }
 }
