@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using FluentAssertions;
 using ThreadPerCore.Channels;
@@ -15,8 +16,9 @@ namespace ThreadPerCore.Tests.Channels;
 /// <summary>
 /// What a <see cref="SharedMpscChannel{T}"/> promises beyond moving items, each found missing by mutation testing
 /// (docs/testing.md): a raw task's send that was given room delivers its item exactly once, the single consumer is
-/// enforced on every receive, received items are not kept alive, and a waiting send's <see cref="ValueTask"/> reports
-/// success before it is awaited and refuses a stale token.
+/// enforced on every receive, received items are not kept alive, a waiting send's <see cref="ValueTask"/> reports
+/// success (or, once the close refused it, failure) before it is awaited and refuses a stale token, and a close refuses
+/// a waiting raw task's send.
 /// </summary>
 public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
 {
@@ -36,6 +38,7 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         channel.TrySend(2).Should().BeTrue();
         LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
         Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
+        await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
 
         // The consumer's receive reserves the room it makes for the waiting raw task, which puts its item there when it
         // resumes on its own executor.
@@ -110,6 +113,44 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         again.Should().Throw<InvalidOperationException>();
         completed.Should().BeFalse();
         channel.Count.Should().Be(0, "nothing more was sent");
+    }
+
+    [Fact]
+    public async Task A_waiting_local_task_send_fails_as_closed_when_the_channel_closes_and_sends_nothing()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
+        Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
+        await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
+
+        channel.Close().Should().BeTrue();
+
+        // Room is reserved only for a send served while the channel is open; the close refuses this one.
+        await FluentActions.Awaiting(() => send.AsTask().WaitAsync(Bound)).Should().ThrowAsync<ChannelClosedException>();
+        channel.TryReceive(out int first).Should().BeTrue();
+        channel.TryReceive(out int second).Should().BeTrue();
+        (first, second).Should().Be((1, 2));
+        channel.TryReceive(out _).Should().BeFalse("the refused send put nothing in the channel");
+    }
+
+    [Fact]
+    public void A_waiting_send_reports_faulted_once_the_close_refuses_it()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        ValueTask send = channel.SendAsync(3);
+        using var woken = new ManualResetEventSlim();
+        send.GetAwaiter().UnsafeOnCompleted(woken.Set); // as an await does
+
+        channel.Close().Should().BeTrue();
+
+        woken.Wait(Bound).Should().BeTrue("the close ends the waiting send");
+        send.IsFaulted.Should().BeTrue("the status an awaiter reads after its continuation ran");
+        Action result = () => send.GetAwaiter().GetResult();
+        result.Should().Throw<ChannelClosedException>();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
