@@ -14,7 +14,9 @@ namespace ThreadPerCore.Tests.Channels;
 /// <summary>
 /// What the cross-core channels' waits (<c>ChannelOperation</c>) promise an awaiter, found missing by mutation testing
 /// (docs/testing.md): a continuation registered to flow its execution context runs in it (its
-/// <see cref="AsyncLocal{T}"/> values), and a wait refuses a second continuation and a stale token.
+/// <see cref="AsyncLocal{T}"/> values), an await resumes on the executor it started on unless it said
+/// <c>ConfigureAwait(false)</c>, a token reaches only the wait it was given to, and a wait refuses a second
+/// continuation and a stale token.
 /// </summary>
 public sealed class ChannelOperationContractTests
 {
@@ -61,5 +63,56 @@ public sealed class ChannelOperationContractTests
 
         Action stale = () => receive.GetAwaiter().UnsafeOnCompleted(() => { });
         stale.Should().Throw<InvalidOperationException>("the wait ended: its token is stale");
+    }
+
+    [Fact]
+    public async Task An_await_resumes_on_its_executor_and_with_ConfigureAwait_false_off_it()
+    {
+        // Each receive waits on its own channel, so the test sends only once that receive is known to wait: an item
+        // already there would complete the await synchronously, on the executor, and hide where a wake goes.
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "channel-awaiter" });
+        var first = new SharedChannel<int>(1);
+        var second = new SharedChannel<int>(1);
+        Task<(bool FirstOnExecutor, bool SecondOnExecutor)> body = executor.Spawn(async Task<(bool, bool)> () =>
+        {
+            int owner = Environment.CurrentManagedThreadId;
+            await first.ReceiveAsync();
+            bool firstOnExecutor = Environment.CurrentManagedThreadId == owner;
+            await second.ReceiveAsync().ConfigureAwait(false);
+            return (firstOnExecutor, Environment.CurrentManagedThreadId == owner);
+        }).AsTask();
+
+        Until(() => first.IsReceiverWaiting, "the first receive waits");
+        first.TrySend(1).Should().BeTrue(); // the wake comes from this thread
+        Until(() => second.IsReceiverWaiting, "the second receive waits");
+        second.TrySend(2).Should().BeTrue();
+
+        (bool firstOnExecutor, bool secondOnExecutor) = await body.WaitAsync(Bound);
+        firstOnExecutor.Should().BeTrue("an await captures the executor's context and resumes there");
+        secondOnExecutor.Should().BeFalse("ConfigureAwait(false) asks for no scheduling context: the continuation runs on the thread pool");
+    }
+
+    [Fact]
+    public void A_token_given_to_a_finished_receive_does_not_cancel_the_next_one()
+    {
+        // The channel reuses its receive operation: the first wait's cancellation registration must end with it.
+        var channel = new SharedChannel<int>(1);
+        using var source = new CancellationTokenSource();
+        ValueTask<int> first = channel.ReceiveAsync(source.Token);
+        using var firstWoken = new ManualResetEventSlim();
+        first.GetAwaiter().UnsafeOnCompleted(firstWoken.Set);
+        channel.TrySend(1).Should().BeTrue();
+        firstWoken.Wait(Bound).Should().BeTrue();
+        first.Result.Should().Be(1);
+
+        ValueTask<int> next = channel.ReceiveAsync(); // no token
+        using var nextWoken = new ManualResetEventSlim();
+        next.GetAwaiter().UnsafeOnCompleted(nextWoken.Set);
+        source.Cancel(); // runs any callback still registered on this thread, before returning
+
+        next.IsCompleted.Should().BeFalse("the token belonged to the first receive, which had ended");
+        channel.TrySend(2).Should().BeTrue();
+        nextWoken.Wait(Bound).Should().BeTrue();
+        next.Result.Should().Be(2);
     }
 }
