@@ -34,11 +34,7 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
     public async Task A_waiting_local_task_send_that_is_given_room_delivers_its_item_exactly_once()
     {
         var channel = new SharedMpscChannel<int>(2);
-        channel.TrySend(1).Should().BeTrue();
-        channel.TrySend(2).Should().BeTrue();
-        LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
-        Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
-        await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
+        LocalTask<bool> send = await FillAndWaitToSendThreeAsync(channel);
 
         // The consumer's receive reserves the room it makes for the waiting raw task, which puts its item there when it
         // resumes on its own executor.
@@ -119,11 +115,7 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
     public async Task A_waiting_local_task_send_fails_as_closed_when_the_channel_closes_and_sends_nothing()
     {
         var channel = new SharedMpscChannel<int>(2);
-        channel.TrySend(1).Should().BeTrue();
-        channel.TrySend(2).Should().BeTrue();
-        LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
-        Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
-        await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
+        LocalTask<bool> send = await FillAndWaitToSendThreeAsync(channel);
 
         channel.Close().Should().BeTrue();
 
@@ -151,6 +143,18 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         send.IsFaulted.Should().BeTrue("the status an awaiter reads after its continuation ran");
         Action result = () => send.GetAwaiter().GetResult();
         result.Should().Throw<ChannelClosedException>();
+    }
+
+    /// <summary>Fills the channel with 1 and 2, and starts a raw task on the second executor whose send of 3 waits for
+    /// room; returns once that task has registered with the wait.</summary>
+    private async Task<LocalTask<bool>> FillAndWaitToSendThreeAsync(SharedMpscChannel<int> channel)
+    {
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        LocalTask<bool> send = _pool[1].Start(() => SharedMpscChannelTests.SendOnceAsync(channel, 3));
+        Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
+        await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
+        return send;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
