@@ -65,7 +65,7 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         {
             var channel = new LocalChannel<int>(1);
             channel.TrySend(1).Should().BeTrue();
-            LocalTask send = SendOnceAsync(channel, 2);
+            LocalTask send = LocalChannelTests.SendOnceAsync(channel, 2);
             channel.TryReceive(out _).Should().BeTrue(); // room for 2, whose task has not run yet
             bool sentMeanwhile = channel.TrySend(9);     // the room is reserved: no other send may take it
             int countMeanwhile = channel.Count;
@@ -87,7 +87,7 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         {
             var channel = new LocalChannel<int>(1);
             channel.TrySend(1).Should().BeTrue();
-            LocalTask send = SendOnceAsync(channel, 2);
+            LocalTask send = LocalChannelTests.SendOnceAsync(channel, 2);
             channel.TryReceive(out _).Should().BeTrue();
             await send.WithTimeout(Bound);
             channel.TryReceive(out int two).Should().BeTrue();
@@ -110,11 +110,11 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         {
             var channel = new LocalChannel<int>(1);
             channel.TrySend(1).Should().BeTrue();
-            LocalTask given = SendOnceAsync(channel, 2);
+            LocalTask given = LocalChannelTests.SendOnceAsync(channel, 2);
             channel.TryReceive(out _).Should().BeTrue();
             await given.WithTimeout(Bound); // 2 filled its room: nothing is reserved any more
-            LocalTask third = SendOnceAsync(channel, 3);
-            LocalTask fourth = SendOnceAsync(channel, 4);
+            LocalTask third = LocalChannelTests.SendOnceAsync(channel, 3);
+            LocalTask fourth = LocalChannelTests.SendOnceAsync(channel, 4);
             channel.Close();
             await Task.Yield(); // behind the two sends the close woke (the run queue is FIFO)
             if (!third.IsCompleted || !fourth.IsCompleted)
@@ -174,8 +174,6 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         (await receive.AsTask().WaitAsync(Bound)).Should().Be(8, "the item was handed over before the cancel arrived");
         (await _owner.OnExecutor(() => channel.Count)).Should().Be(0);
     }
-
-    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel, CancellationToken cancellationToken) =>
         await channel.ReceiveAsync(cancellationToken);

@@ -359,7 +359,7 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel) => await channel.ReceiveAsync();
 
-    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
+    internal static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item) => await channel.SendAsync(item);
 
     private static async LocalTask EchoAsync(LocalChannel<int> ping, LocalChannel<int> pong, int rounds)
     {
