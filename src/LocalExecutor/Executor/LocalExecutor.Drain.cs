@@ -181,12 +181,13 @@ public sealed partial class LocalExecutor
         }
 
         bool idle = IsDrained();
+        bool changed = idle != drain.SeenIdle;
+        drain.SeenIdle = idle;
         if (Volatile.Read(ref drain.Group) is { } group)
         {
             // In a pool, the drain ends when every shard is drained at once (or at the deadline).
-            if (idle != drain.CountedIdle)
+            if (changed)
             {
-                drain.CountedIdle = idle;
                 if (idle)
                 {
                     group.Idle();

@@ -458,7 +458,7 @@ public sealed partial class LocalExecutor
         }
 
         Volatile.Write(ref _parks, _parks + 1);
-        bool woken = _parker.Park(timeout, nestedWake ?? (_hasForeignWork ??= HasForeignWork)); // with a reactor: the epoll wait
+        bool woken = _parker.Park(timeout, nestedWake ?? (_hasLoopWork ??= HasLoopWork)); // with a reactor: the epoll wait
         _itemsAtIoPoll = _itemsRun;
         long end = Stopwatch.GetTimestamp();
         _clockFloor = end;
@@ -470,10 +470,16 @@ public sealed partial class LocalExecutor
         }
     }
 
-    private Func<bool>? _hasForeignWork;
+    private Func<bool>? _hasLoopWork;
 
     // A stop that the loop has not seen yet, or a drain deadline brought closer, is foreign work too: the loop must look.
     private bool HasForeignWork() => !_inbox.IsEmpty || (_gate.IsStopRequested && _drain.NeedsLoopTurn);
+
+    /// <summary>What the loop's own sleep re-checks: foreign work, or, while it drains, work in flight that ended since the
+    /// drain last looked. A turn can end it without running an item (a foreign timer dispose applied from the inbox, an
+    /// <c>async void</c> method completing on another thread): without this look the loop would sleep until the
+    /// deadline. A nested park (<see cref="PumpUntil"/>) leaves it out: its turn is itself in flight.</summary>
+    private bool HasLoopWork() => HasForeignWork() || (_gate.IsStopRequested && IsDrained() != _drain.SeenIdle);
 
     private bool SpinForWork()
     {
@@ -494,7 +500,7 @@ public sealed partial class LocalExecutor
 
         do
         {
-            if (HasForeignWork() || (_reactor is { SourceCount: > 0 } && PollIo() != 0))
+            if (HasLoopWork() || (_reactor is { SourceCount: > 0 } && PollIo() != 0))
             {
                 return true;
             }

@@ -103,6 +103,12 @@ public sealed partial class LocalExecutor
         if (Interlocked.Decrement(ref _outstandingOperations) == 0)
         {
             Volatile.Read(ref _operationsDrained)?.TrySetResult();
+            if (_gate.IsStopRequested)
+            {
+                // The last async void method ended, maybe on another thread: a draining loop asleep must look again.
+                // The decrement is a full fence before the parker's state is read (the parker's handshake).
+                _parker.Unpark();
+            }
         }
     }
 

@@ -43,7 +43,6 @@ public sealed class PoolShutdownTests
         await disposing.Within("the pool's dispose");
 
         clock.Elapsed.Should().BeGreaterThanOrEqualTo(DrainTimeout, "shard 1's work in flight got the pool's drain deadline");
-        clock.Elapsed.Should().BeLessThan(LocalExecutorOptions.DefaultDrainTimeout, "the pool's DrainTimeout, not the executors' default");
         (await finishing).Should().Be(1, "the work completed during the drain finished on its core");
         endless.IsCanceled.Should().BeTrue("what is left at the deadline is cancelled");
 
@@ -55,6 +54,10 @@ public sealed class PoolShutdownTests
         report.Shards.Should().HaveCount(2);
         report.Shards[0].CancelledTasks.Should().Be(0);
         report.Shards[1].CancelledTasks.Should().Be(1);
+
+        // The drain's own clock, not the time until this test resumed: on a saturated machine the thread pool, which runs
+        // the continuation of the dispose, was seen to stall for seconds after both threads had exited.
+        report.Shards[1].DrainTime.Should().BeLessThan(LocalExecutorOptions.DefaultDrainTimeout, "the pool's DrainTimeout, not the executors' default");
     }
 
     [Fact]

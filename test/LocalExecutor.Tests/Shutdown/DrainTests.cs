@@ -16,6 +16,9 @@ namespace ThreadPerCore.Tests.Shutdown;
 /// until the deadline, and what is left then is cancelled and reported.</summary>
 public sealed class DrainTests
 {
+    /// <summary>A deadline the drains below must not wait for: one that did fails by its report, well before any test bound.</summary>
+    private static readonly TimeSpan LongDeadline = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task A_task_sleeping_on_a_timer_finishes_during_the_drain_instead_of_being_cancelled()
     {
@@ -402,6 +405,55 @@ public sealed class DrainTests
         report.TasksInFlight.Should().Be(1);
         report.CancelledTasks.Should().Be(0);
         report.DeadlineReached.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_drain_whose_last_work_is_a_foreign_timer_dispose_ends_when_the_dispose_is_applied_not_at_the_deadline()
+    {
+        // The dispose is a control item applied from the inbox: no queued item runs, and the loop, which found the inbox
+        // not empty at its first look, must look again before it sleeps. It used to sleep until the deadline, so a
+        // shutdown with a generous deadline hung on for all of it.
+        LocalExecutor executor = Executors.Start(nameof(A_drain_whose_last_work_is_a_foreign_timer_dispose_ends_when_the_dispose_is_applied_not_at_the_deadline));
+        ITimer timer = executor.CreateTimer(_ => { }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Task<ShutdownReport> shutdown;
+        using (ExecutorHold hold = ExecutorHold.Of(executor))
+        {
+            timer.Dispose(); // from this thread: it waits in the inbox behind the held turn
+            shutdown = executor.ShutdownAsync(LongDeadline);
+            hold.Release();
+        }
+
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        report.DrainTime.Should().BeLessThan(LongDeadline, "the drain ends once the dispose was applied, not at its deadline");
+        report.DeadlineReached.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task An_async_void_method_that_ends_on_another_thread_ends_the_drain_at_once()
+    {
+        // Its last step runs on the thread that completes what it awaits (ConfigureAwait(false)): no turn of the loop
+        // sees it end, so that thread must wake the draining loop, which otherwise slept until the deadline.
+        LocalExecutor executor = Executors.Start(nameof(An_async_void_method_that_ends_on_another_thread_ends_the_drain_at_once));
+        var resume = new TaskCompletionSource(); // continuations run inline, on the thread that completes it
+        int endedOnThread = 0;
+        executor.Post(async () =>
+        {
+            await resume.Task.ConfigureAwait(false);
+            endedOnThread = Environment.CurrentManagedThreadId;
+        });
+        await executor.Drain();
+        long parks = ParksOnceAsleep(executor);
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(LongDeadline);
+        await UntilTheDrainWaits(executor, parks, shutdown);
+        int completingThread = Environment.CurrentManagedThreadId;
+        resume.SetResult();
+        ShutdownReport report = await shutdown.Within("the shutdown");
+
+        endedOnThread.Should().Be(completingThread, "the method ended on the thread that completed what it awaited");
+        report.DrainTime.Should().BeLessThan(LongDeadline, "the drain ends once the method ended, not at its deadline");
+        report.UnfinishedAsyncVoidMethods.Should().Be(0);
     }
 
     /// <summary>Waits until the executor sleeps with nothing to do, and returns how often it has parked.</summary>
