@@ -57,7 +57,10 @@ public sealed class AllocationTests
         connection.Bytes.Should().Be(0, $"{measured} {request}s on the connection's core allocate nothing ({(double)connection.Bytes / measured:0.##} B each)");
         if (otherCore)
         {
-            ownerBytes.Should().Be(0, $"the shard's core allocates nothing per hop ({(double)ownerBytes / measured:0.###} B each)");
+            // Per hop, not in all: the smallest object is 24 bytes, so any allocation per hop would cost 24 times the hop
+            // count; a one-off object on the shard's core during the window (seen: 24 bytes in one of a few runs) is not
+            // one per hop.
+            ownerBytes.Should().BeLessThan(measured, $"the shard's core allocates nothing per hop ({(double)ownerBytes / measured:0.###} B each)");
         }
     }
 

@@ -181,13 +181,12 @@ public sealed partial class LocalExecutor
         }
 
         bool idle = IsDrained();
-        bool changed = idle != drain.SeenIdle;
-        drain.SeenIdle = idle;
         if (Volatile.Read(ref drain.Group) is { } group)
         {
             // In a pool, the drain ends when every shard is drained at once (or at the deadline).
-            if (changed)
+            if (idle != drain.CountedIdle)
             {
+                drain.CountedIdle = idle;
                 if (idle)
                 {
                     group.Idle();

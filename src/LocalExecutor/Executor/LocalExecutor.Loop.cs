@@ -479,7 +479,9 @@ public sealed partial class LocalExecutor
     /// drain last looked. A turn can end it without running an item (a foreign timer dispose applied from the inbox, an
     /// <c>async void</c> method completing on another thread): without this look the loop would sleep until the
     /// deadline. A nested park (<see cref="PumpUntil"/>) leaves it out: its turn is itself in flight.</summary>
-    private bool HasLoopWork() => HasForeignWork() || (_gate.IsStopRequested && IsDrained() != _drain.SeenIdle);
+    /// <remarks>Alone, a drain never counts itself idle (it ends at the first idle look), so "drained now" is the change;
+    /// in a pool's group, idle is what it counts.</remarks>
+    private bool HasLoopWork() => HasForeignWork() || (_gate.IsStopRequested && IsDrained() != _drain.CountedIdle);
 
     private bool SpinForWork()
     {

@@ -80,10 +80,10 @@ internal sealed class ShutdownDrain : TimerEntry
     /// before the stop is requested.</summary>
     public DrainGroup? Group;
 
-    /// <summary>What the owner found at its last look (owner thread): true if nothing was in flight. In a
-    /// <see cref="Group"/>, true while this member counts itself drained there. The loop's sleep compares it with what is
-    /// in flight now, so that work ending without a turn of its own is seen at once.</summary>
-    public bool SeenIdle;
+    /// <summary>True while this member counts itself drained in its <see cref="Group"/> (owner thread); always false
+    /// for an executor draining alone. The loop's sleep compares it with what is in flight now, so that work ending
+    /// without a turn of its own is seen at once.</summary>
+    public bool CountedIdle;
 
     public void Start(long now, int tasksInFlight, long itemsRun)
     {
