@@ -157,16 +157,17 @@ public sealed class BlockingWaitDetectionTests
 
         LocalTask<int> faulted = executor.Spawn(int () => throw new FormatException("bad"));
         LocalTask<int> userCancelled = executor.Spawn(int () => throw new OperationCanceledException(userCancel.Token));
-        LocalTask<int> queuedBehind;
+        LocalTask<int> succeeded = executor.Spawn(() => 1);
+        LocalTask<int> cancelledBeforeItRan;
         Task<int> cancelledMirror;
         using (ExecutorHold.Of(executor))
         {
             // Spawn and cancel reach the held executor's inbox together, so the cancel is applied before the task can
             // run. (Behind a task blocked in its turn, the spawn was already in the run queue: the rest of that turn's
             // slice could run it before the loop looked at its inbox again and saw the cancel.)
-            queuedBehind = executor.Spawn(() => 2);
-            queuedBehind.Cancel();
-            cancelledMirror = queuedBehind.AsTask();
+            cancelledBeforeItRan = executor.Spawn(() => 2);
+            cancelledBeforeItRan.Cancel();
+            cancelledMirror = cancelledBeforeItRan.AsTask();
         }
 
         Func<Task> awaitFaulted = () => faulted.AsTask();
@@ -178,6 +179,7 @@ public sealed class BlockingWaitDetectionTests
         Func<Task> awaitCancelled = () => cancelledMirror;
         await awaitCancelled.Should().ThrowAsync<OperationCanceledException>();
         cancelledMirror.IsCanceled.Should().BeTrue("Cancel() gives a cancelled Task");
+        (await succeeded.AsTask()).Should().Be(1);
     }
 }
 
