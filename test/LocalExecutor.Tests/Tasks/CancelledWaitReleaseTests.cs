@@ -89,6 +89,7 @@ public sealed class CancelledWaitReleaseTests : IAsyncLifetime
         await _executor.Drain();
         Action wake = task.WakeAction;
 
+        task.WakeAction.Should().BeSameAs(wake, "one wake delegate per task: the one its cancel detaches");
         LocalTask.OwnerOfWakeAction(wake).Should().BeSameAs(task, "channels and sockets wake the task itself, one hop");
         LocalTask.OwnerOfWakeAction(() => { }).Should().BeNull();
         task.Cancel();

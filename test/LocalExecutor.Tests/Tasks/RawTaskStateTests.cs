@@ -140,6 +140,7 @@ public sealed class RawTaskStateTests : IAsyncLifetime
         await FluentActions.Awaiting(() => self!.Within("the self-cancelled task")).Should().ThrowAsync<TaskCanceledException>();
         polls.Should().Be(2);
         self!.IsCanceled.Should().BeTrue("a task cancelled while running reports cancellation even if its poll finished");
+        (await _executor.OnExecutor(() => _executor.LiveTasks.Count)).Should().Be(0, "an async method cancelled during its poll leaves the executor's live tasks");
     }
 
     [Fact]
@@ -165,6 +166,7 @@ public sealed class RawTaskStateTests : IAsyncLifetime
         gate.Waker();
         await _executor.Drain();
         polls.Should().Be(2);
+        (await _executor.OnExecutor(() => _executor.LiveTasks.Count)).Should().Be(0, "the cancelled method is no longer live");
     }
 
     [Fact]

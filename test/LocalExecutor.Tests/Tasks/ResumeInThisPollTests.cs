@@ -42,6 +42,7 @@ public sealed class ResumeInThisPollTests : IAsyncLifetime
 
         (await task.Within("the task")).Should().Be("resumed");
         operation.Registrations.Should().Be(1);
+        (await _executor.OnExecutor(() => _executor.LiveTasks.Count)).Should().Be(0, "the method that resumed in its poll and completed is no longer live");
     }
 
     [Fact]
