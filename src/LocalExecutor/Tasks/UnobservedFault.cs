@@ -90,6 +90,18 @@ internal sealed class UnobservedFaultList
         }
     }
 
+    /// <summary>How many faults wait to be reported (tests: an observed fault must not stay here until shutdown).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
     public UnobservedFault[] TakeAll()
     {
         lock (_pending)

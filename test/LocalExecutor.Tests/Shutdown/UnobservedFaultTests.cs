@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -32,6 +33,27 @@ public sealed class UnobservedFaultTests
         e.Origin.Should().Be(UnhandledExceptionOrigin.UnobservedTask);
         e.Exception.Should().BeOfType<UnobservedLocalTaskException>().Which.InnerException.Should().BeOfType<FormatException>().Which.Message.Should().Be("fire and forget");
         (await executor.OnExecutor(() => 3)).Should().Be(3, "the default policy keeps the executor running");
+    }
+
+    [Fact]
+    public async Task A_fault_observed_later_leaves_the_executors_pending_list_and_is_never_reported()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_fault_observed_later_leaves_the_executors_pending_list_and_is_never_reported));
+        var reported = new ConcurrentQueue<Exception>();
+        executor.UnhandledException += (_, e) => reported.Enqueue(e.Exception);
+        LocalTask<int>[] faulted = [.. Enumerable.Range(0, 3).Select(i => executor.Spawn(new Func<int>(() => throw new FormatException($"late {i}"))))];
+        await executor.Drain();
+        executor.UnobservedFaults.Count.Should().Be(3, "nothing awaited them when they faulted");
+
+        faulted[0].Exception.Should().BeOfType<FormatException>(); // reading the exception observes it
+        await FluentActions.Awaiting(() => faulted[1].Within("the second")).Should().ThrowAsync<FormatException>();
+
+        // A server whose tasks fault first and are awaited later must not keep every such fault until it stops.
+        executor.UnobservedFaults.Count.Should().Be(1, "observed faults leave the list at once");
+        await executor.DisposeAsync();
+        reported.Should().ContainSingle("only the fault nothing observed is reported, at shutdown")
+            .Which.InnerException!.Message.Should().Be("late 2");
+        executor.UnobservedFaults.Count.Should().Be(0, "the shutdown took them all");
     }
 
     [Fact]

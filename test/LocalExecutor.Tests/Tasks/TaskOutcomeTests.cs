@@ -96,6 +96,8 @@ public sealed class TaskOutcomeTests : IAsyncLifetime
         task.IsCanceled.Should().BeFalse();
         task.Exception.Should().BeNull();
         FluentActions.Invoking(() => task.Result).Should().Throw<InvalidOperationException>();
+        FluentActions.Invoking(() => task.GetAwaiter().GetResult()).Should().Throw<InvalidOperationException>("an awaiter read before completion must not hand out a default");
+        FluentActions.Invoking(() => ((LocalTask)task).GetAwaiter().GetResult()).Should().Throw<InvalidOperationException>();
         pending.SetResult(1);
         (await task.Within("the task")).Should().Be(1);
     }
@@ -125,6 +127,38 @@ public sealed class TaskOutcomeTests : IAsyncLifetime
         await executor.DisposeAsync();
 
         reported.Should().BeEmpty("the method's Task carried the failure to its awaiter; the raw task beneath it is not a second report");
+    }
+
+    [Fact]
+    public async Task A_local_method_started_on_the_executor_does_not_leak_the_synchronization_context_it_set()
+    {
+        var custom = new SynchronizationContext();
+        (bool sameBefore, SynchronizationContext? after) = await _executor.OnExecutor(() =>
+        {
+            SynchronizationContext? before = SynchronizationContext.Current;
+            LocalTask started = SetsContextAsync(custom); // its synchronous part runs inline, here
+            started.IsCompleted.Should().BeTrue();
+            return (before is LocalSynchronizationContext, SynchronizationContext.Current);
+        });
+
+        sameBefore.Should().BeTrue();
+        after.Should().BeOfType<LocalSynchronizationContext>("what the method set stays inside it, as with the runtime's own builder");
+    }
+
+    [Fact]
+    public async Task A_local_method_started_with_the_execution_context_flow_suppressed_runs_and_resumes()
+    {
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask<int> started = await _executor.OnExecutor(() =>
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                return AddOneAsync(gate.Task); // its state machine captures no execution context to run under
+            }
+        });
+
+        gate.SetResult(1);
+        (await started.Within("the method started without a context")).Should().Be(2);
     }
 
     [Fact]
@@ -165,6 +199,12 @@ public sealed class TaskOutcomeTests : IAsyncLifetime
     private static ValueTask<T> ThrowBeforeReturning<T>(string message) => throw new FormatException(message);
 
     private static ValueTask<string?> ReadFlowed() => new(Flowed.Value);
+
+#pragma warning disable CS1998 // completes synchronously on purpose: only its synchronous part is looked at
+    private static async LocalTask SetsContextAsync(SynchronizationContext context) => SynchronizationContext.SetSynchronizationContext(context);
+#pragma warning restore CS1998
+
+    private static async LocalTask<int> AddOneAsync(Task<int> value) => await value + 1;
 
     private static async LocalTask<bool> IsCompleteOnResumeAsync(LocalTask<int> source, Task<int> mirror)
     {
