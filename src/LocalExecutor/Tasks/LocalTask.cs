@@ -357,5 +357,5 @@ public abstract partial class LocalTask
         }
     }
 
-    private string DebuggerState => $"{WorkDescription.OfLocalTask(this).Text} on {_queue}: {DebuggerStateText}";
+    internal string DebuggerState => $"{WorkDescription.OfLocalTask(this).Text} on {_queue}: {DebuggerStateText}";
 }

@@ -26,6 +26,9 @@ public sealed class DebuggerViewTests : IAsyncLifetime
         await _executor.Drain();
 
         waiting.DebuggerStateText.Should().Be("Idle");
+        waiting.DebuggerState.Should().Contain(nameof(AwaitAsync), "the debugger's line names the body")
+            .And.Contain($" on {_executor.Name}/", "and the queue it runs on")
+            .And.EndWith(": Idle", "and its state");
         pending.SetResult();
         await waiting.Within("the waiting task");
         waiting.DebuggerStateText.Should().Be("Completed");

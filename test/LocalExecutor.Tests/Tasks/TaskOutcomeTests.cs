@@ -50,6 +50,8 @@ public sealed class TaskOutcomeTests : IAsyncLifetime
         (await FluentActions.Awaiting(() => ofT.Within("the throwing body")).Should().ThrowAsync<FormatException>()).WithMessage("of T");
         plain.IsFaulted.Should().BeTrue();
         ofT.IsFaulted.Should().BeTrue();
+        plain.IsCompletedSuccessfully.Should().BeFalse("a faulted task did not succeed, although it is complete");
+        ofT.IsCompletedSuccessfully.Should().BeFalse();
     }
 
     [Fact]
@@ -81,6 +83,7 @@ public sealed class TaskOutcomeTests : IAsyncLifetime
         await FluentActions.Awaiting(() => task.Within("the body")).Should().ThrowAsync<OperationCanceledException>();
         task.IsCanceled.Should().BeTrue();
         task.IsFaulted.Should().BeFalse();
+        task.IsCompletedSuccessfully.Should().BeFalse("a cancelled task did not succeed, although it is complete");
     }
 
     [Fact]
