@@ -85,6 +85,38 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
+    public async Task A_local_method_started_on_the_core_into_another_queue_waits_for_that_queue_and_runs_there()
+    {
+        await using var executor = new LocalExecutor();
+        TaskQueueHandle queue = executor.CreateTaskQueue("other", 500);
+
+        (bool ranInline, string afterStart, TaskQueueHandle? ranIn, TaskQueueHandle? caller) = await executor.Spawn(async () =>
+        {
+            var seen = new TaskQueueHandle?[1];
+            LocalTask started = executor.Start(queue, () => RecordQueueAsync(seen)); // from a task of the default queue
+            bool ranInline = seen[0] is not null;
+            string afterStart = started.DebuggerStateText;
+            if (afterStart == "Scheduled")
+            {
+                await started.Within("the method started into the other queue"); // one left idle would never run: the state says so at once
+            }
+
+            return (ranInline, afterStart, seen[0], LocalExecutor.CurrentTaskQueue);
+        }).Within("the caller in the default queue");
+
+        ranInline.Should().BeFalse("a method started for another queue waits for that queue's turn instead of running in the caller's");
+        afterStart.Should().Be("Scheduled", "it is queued in its own queue when Start returns");
+        ranIn.Should().BeSameAs(queue, "it runs, and in the queue it was started into");
+        caller.Should().BeSameAs(executor.DefaultTaskQueue);
+
+        static async LocalTask RecordQueueAsync(TaskQueueHandle?[] seen)
+        {
+            seen[0] = LocalExecutor.CurrentTaskQueue;
+            await LocalExecutor.Yield();
+        }
+    }
+
+    [Fact]
     public async Task A_handle_of_another_executor_is_rejected_with_ArgumentException()
     {
         await using var first = new LocalExecutor();

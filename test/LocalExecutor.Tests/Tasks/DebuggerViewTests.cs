@@ -47,6 +47,25 @@ public sealed class DebuggerViewTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_cancelled_while_queued_stays_closed_when_its_queue_entry_retires_and_never_runs()
+    {
+        bool ran = false;
+        (string afterCancel, string afterRetire, bool canceled) = await _executor.Spawn(async () =>
+        {
+            LocalTask queued = _executor.Spawn(() => { ran = true; }); // on the owner thread: queued, not run inline
+            queued.Cancel(); // idle in the queue: it ends now; its queue entry retires when the loop reaches it
+            string afterCancel = queued.DebuggerStateText;
+            await Task.Yield(); // resumes behind the queued entry
+            return (afterCancel, queued.DebuggerStateText, queued.IsCanceled);
+        }).Within("the spawning task");
+
+        afterCancel.Should().Be("Closed", "a task cancelled before its body finished shows as closed");
+        afterRetire.Should().Be("Closed", "the retiring entry must not leave the ended task looking queued");
+        canceled.Should().BeTrue();
+        ran.Should().BeFalse("a task cancelled before it ran never runs its body");
+    }
+
+    [Fact]
     public async Task A_task_is_running_in_its_poll_woken_once_it_yielded_and_closed_once_it_cancelled_itself()
     {
         LocalTask<string[]> task;
