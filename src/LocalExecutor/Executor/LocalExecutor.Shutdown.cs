@@ -10,7 +10,7 @@ public sealed partial class LocalExecutor
 {
     /// <summary>How many passes over the queues shutdown makes before it hands what is left to the thread pool, so
     /// work that keeps re-queueing itself cannot hold the thread forever.</summary>
-    private const int ShutdownPasses = 16;
+    internal const int ShutdownPasses = 16;
 
     private Exception? _stopException;
 

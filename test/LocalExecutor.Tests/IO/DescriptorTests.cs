@@ -72,6 +72,77 @@ public sealed class DescriptorTests
     }
 
     [LinuxFact]
+    public void Dispose_closes_the_executors_epoll_and_eventfd()
+    {
+        LocalExecutor first = StartAndDispose(); // the first run opens what the process keeps for good
+        int baseline = OpenDescriptors();
+
+        LocalExecutor second = StartAndDispose();
+
+        OpenDescriptors().Should().Be(baseline, "Dispose returns once the thread exited and its reactor's descriptors are closed");
+        GC.KeepAlive(first); // reachable: a finalizer closing leaked descriptors would hide the leak
+        GC.KeepAlive(second);
+
+        static LocalExecutor StartAndDispose()
+        {
+            LocalExecutor executor = StartExecutor(nameof(Dispose_closes_the_executors_epoll_and_eventfd));
+            executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+            executor.Dispose();
+            return executor;
+        }
+    }
+
+    [LinuxFact]
+    public async Task A_shutdown_that_timed_out_closes_the_executors_descriptors_once_its_thread_returns_without_another_dispose()
+    {
+        LocalExecutor first = await TimeOutAndReturnAsync(); // the first run opens what the process keeps for good
+        int baseline = OpenDescriptors();
+
+        LocalExecutor second = await TimeOutAndReturnAsync();
+
+        // Nobody disposes again: the executor closes its descriptors itself once its thread is gone, on the thread pool
+        // after Completion, so the count is awaited (bounded) rather than read once. Both executors stay reachable until
+        // then: the finalizers of descriptors an executor leaked would close them too, and hide the leak.
+        SpinWait.SpinUntil(() => OpenDescriptors() == baseline, TimeSpan.FromSeconds(5));
+        OpenDescriptors().Should().Be(baseline, "the reactor's epoll and eventfd are closed once the thread that outlived the timeout exits");
+        GC.KeepAlive(first);
+        GC.KeepAlive(second);
+    }
+
+    /// <summary>Disposes an executor whose thread is blocked in a work item past its shutdown timeout, then lets the
+    /// item return, and waits for the thread to end.</summary>
+    private static async Task<LocalExecutor> TimeOutAndReturnAsync()
+    {
+        var executor = new LocalExecutor(new LocalExecutorOptions
+        {
+            Name = "stuck-with-reactor",
+            DrainTimeout = TimeSpan.Zero,
+            ShutdownTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        busy.Wait(Bounded.Timeout).Should().BeTrue("the work item started");
+        try
+        {
+            await FluentActions.Awaiting(() => Task.Run(() => executor.Dispose()).Within("Dispose to give up"))
+                .Should().ThrowAsync<ShutdownTimeoutException>();
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await executor.Completion.Within("the thread to end once its work item returned");
+        return executor;
+    }
+
+    [LinuxFact]
     public void Accepting_out_of_descriptors_backs_off_without_spinning_and_recovers()
     {
         // In a process of its own: the runtime aborts a process that must start a thread while no descriptor is

@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using FluentAssertions;
+using Xunit;
+
+namespace ThreadPerCore.Tests.Shutdown;
+
+/// <summary>What happens once the drain is over and shutdown cancels what is left: the continuations that cancelling
+/// releases run on the core, before the executor leaves it; work that keeps re-queueing itself gets a bounded number of
+/// turns there and then finishes on the thread pool; and every task ended in that phase is in the report.</summary>
+public sealed class AfterDrainTests
+{
+    private static readonly TimeSpan ShortDeadline = TimeSpan.FromMilliseconds(50);
+
+    [Fact]
+    public async Task A_continuation_released_by_cancelling_a_task_at_the_deadline_runs_on_the_core()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_continuation_released_by_cancelling_a_task_at_the_deadline_runs_on_the_core));
+        var never = new TaskCompletionSource();
+        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        Task<bool> resumedOnCore = await executor.OnExecutor(() => ResumesOnCoreAfterAsync(stuck, executor));
+
+        ShutdownReport report = await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
+
+        report.DeadlineReached.Should().BeTrue("the awaited task never finishes");
+        stuck.IsCanceled.Should().BeTrue();
+        (await resumedOnCore.Within("the awaiting method")).Should().BeTrue(
+            "the cancellation at the deadline queues its awaiter on the core, and the core runs what is queued before it leaves the executor");
+        executor.LateWorkItems.Should().Be(0, "nothing was handed to the thread pool");
+    }
+
+    [Fact]
+    public async Task A_sleep_cancelled_at_the_deadline_resumes_its_awaiter_on_the_core()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_sleep_cancelled_at_the_deadline_resumes_its_awaiter_on_the_core));
+        LocalTask sleep = await executor.OnExecutor(() => executor.Sleep(Timeout.InfiniteTimeSpan));
+        Task<bool> resumedOnCore = await executor.OnExecutor(() => ResumesOnCoreAfterAsync(sleep, executor));
+
+        await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
+
+        sleep.IsCanceled.Should().BeTrue();
+        (await resumedOnCore.Within("the method awaiting the sleep")).Should().BeTrue(
+            "shutdown cancels the sleeps on the core and runs their continuations there");
+        executor.LateWorkItems.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Work_that_keeps_requeueing_itself_after_the_drain_gets_a_bounded_number_of_turns_on_the_core_then_ends_on_the_thread_pool()
+    {
+        LocalExecutor executor = Executors.Start(nameof(Work_that_keeps_requeueing_itself_after_the_drain_gets_a_bounded_number_of_turns_on_the_core_then_ends_on_the_thread_pool));
+        var never = new TaskCompletionSource();
+        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        Task<Requeued> requeued = await executor.OnExecutor(() => RequeueWhileOnCoreAsync(stuck, executor));
+
+        ShutdownReport report = await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
+        Requeued seen = await requeued.Within("the re-queueing method to end");
+
+        // Each pass over the queues runs what was queued when it began: the method's first turn after the cancellation
+        // is the first pass, each yield takes it one pass further, and the yield of the last pass is handed to the
+        // thread pool when the executor leaves its core.
+        seen.TurnsOnCore.Should().Be(LocalExecutor.ShutdownPasses, "one turn in each pass after the drain, no more");
+        seen.EndedOffCore.Should().BeTrue("its last turn ran on the thread pool, so the method ended instead of hanging");
+        executor.LateWorkItems.Should().Be(2, "what the last pass queued was left when the passes ran out: its spawn and its yield");
+        seen.Spawned.Should().HaveCount(LocalExecutor.ShutdownPasses).And.OnlyContain(task => task.IsCanceled,
+            "a task spawned in the passes never runs its body: it ends cancelled");
+        report.CancelledTasks.Should().Be(1 + seen.Spawned.Count,
+            "the report counts the task cancelled at the deadline and each spawn cancelled after it, in a pass or when the executor left its core");
+        report.CancelledTaskTypes.Values.Sum().Should().Be(report.CancelledTasks);
+    }
+
+    [Fact]
+    public async Task A_callback_that_blocks_after_the_drain_is_named_by_the_shutdown_timeout()
+    {
+        var executor = new LocalExecutor(new LocalExecutorOptions
+        {
+            Name = "blocked-after-drain",
+            DrainTimeout = ShortDeadline,
+            ShutdownTimeout = TimeSpan.FromMilliseconds(200),
+        });
+        var never = new TaskCompletionSource();
+        using var release = new ManualResetEventSlim();
+        using var blocked = new ManualResetEventSlim();
+        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        _ = await executor.OnExecutor(() => BlockAfterAsync(stuck, blocked, release));
+
+        try
+        {
+            ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => Task.Run(() => executor.Dispose()).Within("Dispose to give up"))
+                .Should().ThrowAsync<ShutdownTimeoutException>()).Which;
+
+            blocked.IsSet.Should().BeTrue("the continuation that blocks ran after the drain");
+            failure.ThreadActivity.Should().Contain("cancelling the work left after the drain, running the callbacks queued",
+                "the thread is in a callback that shutdown runs after the drain, not in the drain or between items");
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await executor.Completion.Within("the stop, once the callback returned");
+    }
+
+    private static async LocalTask<int> WaitForeverAsync(Task never)
+    {
+        await never;
+        return 1;
+    }
+
+    /// <summary>A plain task method (its continuations are callbacks on the executor's queue, not raw-task polls) that
+    /// reports where it resumed once <paramref name="awaited"/> ended.</summary>
+    private static async Task<bool> ResumesOnCoreAfterAsync(LocalTask awaited, LocalExecutor executor)
+    {
+        try
+        {
+            await awaited;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return Executors.IsOn(executor);
+    }
+
+    private static async Task BlockAfterAsync(LocalTask awaited, ManualResetEventSlim blocked, ManualResetEventSlim release)
+    {
+        try
+        {
+            await awaited;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        blocked.Set();
+        release.Wait(Bounded.Timeout);
+    }
+
+    private static async Task<Requeued> RequeueWhileOnCoreAsync(LocalTask awaited, LocalExecutor executor)
+    {
+        try
+        {
+            await awaited;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var seen = new Requeued();
+        while (Executors.IsOn(executor))
+        {
+            seen.TurnsOnCore++;
+            seen.Spawned.Add(executor.Spawn(() => { }));
+            await Task.Yield(); // posted to the executor's context: another turn in the next pass
+        }
+
+        seen.EndedOffCore = true;
+        return seen;
+    }
+
+    private sealed class Requeued
+    {
+        public int TurnsOnCore;
+        public bool EndedOffCore;
+        public readonly List<LocalTask> Spawned = [];
+    }
+}
