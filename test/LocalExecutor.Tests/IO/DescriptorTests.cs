@@ -200,6 +200,13 @@ public sealed class DescriptorTests
         await executor.Drain();
 
         await executor.DisposeAsync();
+        if (transport != SocketTransport.DotNetSockets)
+        {
+            // .NET sockets report the failure from the runtime's own socket thread, which may come after the executor
+            // stopped (late work, run on the thread pool): only the reactor's is known to have ended by now.
+            AssertEndedOnTheCore(pendingReceive, pendingAccept);
+        }
+
         return (await pendingReceive.Within("the receive to fail"), await pendingAccept.Within("the accept to fail"));
     }
 
@@ -240,6 +247,7 @@ public sealed class DescriptorTests
             var ended = new (Exception?, Exception?)[pending.Count];
             for (int i = 0; i < pending.Count; i++)
             {
+                AssertEndedOnTheCore(pending[i].Receive, pending[i].Accept);
                 ended[i] = (await pending[i].Receive.Within("a receive to fail"), await pending[i].Accept.Within("an accept to fail"));
             }
 
@@ -253,6 +261,15 @@ public sealed class DescriptorTests
                 client.Dispose();
             }
         }
+    }
+
+    /// <summary>Once the executor has stopped, the pending operations on its reactor's sockets have already failed:
+    /// shutdown closes them after the drain and runs what their failure resumes on the core before the thread exits.
+    /// (Without the close they would wait for good, which a bounded await would only report after its 30 s.)</summary>
+    private static void AssertEndedOnTheCore(Task<Exception?> receive, Task<Exception?> accept)
+    {
+        receive.IsCompleted.Should().BeTrue("the executor closed its connection as it stopped, which fails the pending receive");
+        accept.IsCompleted.Should().BeTrue("the executor closed its listener as it stopped, which fails the pending accept");
     }
 
     private static async Task<Exception?> FailureOf(Task task)
