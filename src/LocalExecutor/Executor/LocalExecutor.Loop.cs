@@ -13,7 +13,7 @@ public sealed partial class LocalExecutor
 {
     /// <summary>How many items a slice runs at most before the loop looks at its inbox and timers again, so foreign
     /// wakes are not starved by a queue full of short items.</summary>
-    private const int InboxCheckInterval = 64;
+    internal const int InboxCheckInterval = 64;
 
     /// <summary>Virtual runtimes are shifted down once the running queue's passes this (see <see cref="RebaseVruntimes"/>).</summary>
     internal const long VRuntimeRebaseThreshold = 1L << 60;

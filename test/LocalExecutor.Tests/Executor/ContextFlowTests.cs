@@ -55,6 +55,24 @@ public sealed class ContextFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_callers_AsyncLocal_reaches_a_posted_callback_from_another_thread_and_from_the_core()
+    {
+        Ambient.Value = "caller";
+        var fromTest = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fromCore = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        _executor.Post(() => fromTest.SetResult(Ambient.Value));
+        await _executor.OnExecutor(() =>
+        {
+            Ambient.Value = "set on the core";
+            _executor.Post(() => fromCore.SetResult(Ambient.Value));
+        });
+
+        (await fromTest.Task.Within("the callback posted from the test")).Should().Be("caller");
+        (await fromCore.Task.Within("the callback posted on the core")).Should().Be("set on the core");
+    }
+
+    [Fact]
     public async Task The_callers_AsyncLocal_reaches_pool_bodies()
     {
         await using var pool = new LocalExecutorPool(PoolPlacement.Unbound(2));

@@ -33,6 +33,29 @@ public sealed class HotPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Contexts_left_by_one_callback_are_reset_before_the_next_in_the_same_turn()
+    {
+        // Two callbacks queued back to back run in one slice, so what resets the contexts between them is the per-item
+        // check, not the one at the start of a slice.
+        var local = new AsyncLocal<string>();
+        var seen = new TaskCompletionSource<(string? Value, SynchronizationContext? Context)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _executor.OnExecutor(() =>
+        {
+            _executor.Post(() =>
+            {
+                local.Value = "left by the first callback";
+                SynchronizationContext.SetSynchronizationContext(new SynchronizationContext());
+            });
+            _executor.Post(() => seen.SetResult((local.Value, SynchronizationContext.Current)));
+        });
+
+        (string? value, SynchronizationContext? context) = await seen.Task.Within("the second callback");
+
+        value.Should().BeNull("each item starts under the loop's execution context");
+        context.Should().BeSameAs(_executor.SynchronizationContext, "each item starts under its queue's synchronization context");
+    }
+
+    [Fact]
     public async Task A_spawned_delegate_never_enters_the_live_task_list()
     {
         (await _executor.Spawn(() => _executor.LiveTasks.Count).Within("the spawn")).Should().Be(0, "a run-once task finishes in its only poll");

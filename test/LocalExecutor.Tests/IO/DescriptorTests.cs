@@ -28,13 +28,13 @@ public sealed class DescriptorTests
     public async Task Disposing_the_executor_fails_pending_operations_and_closes_every_descriptor()
     {
         await StopInTheMiddleOfIoAsync(); // the first run opens what the process keeps for good (runtime, libraries)
-        int baseline = OpenDescriptors();
+        HashSet<string> baseline = OpenDescriptors();
 
         (Exception? receive, Exception? accept) = await StopInTheMiddleOfIoAsync();
 
         receive.Should().BeOfType<ObjectDisposedException>().Which.Message.Should().Contain("stopped");
         accept.Should().BeOfType<ObjectDisposedException>();
-        OpenDescriptors().Should().Be(baseline, "the executor's epoll, eventfd, listener and connection are all closed");
+        OpenedSince(baseline).Should().BeEmpty("the executor's epoll, eventfd, listener and connection are all closed");
     }
 
     [LinuxFact]
@@ -44,20 +44,20 @@ public sealed class DescriptorTests
         // the executor must close them itself; before it did, the receive and the accept stayed pending for good and
         // both descriptors stayed open.
         await StopInTheMiddleOfIoAsync(SocketTransport.DotNetSockets);
-        int baseline = OpenDescriptors();
+        HashSet<string> baseline = OpenDescriptors();
 
         (Exception? receive, Exception? accept) = await StopInTheMiddleOfIoAsync(SocketTransport.DotNetSockets);
 
         receive.Should().BeOfType<ObjectDisposedException>().Which.Message.Should().Contain("stopped");
         accept.Should().BeOfType<ObjectDisposedException>();
-        OpenDescriptors().Should().Be(baseline, "the listener and the connection on .NET sockets are closed with the executor");
+        OpenedSince(baseline).Should().BeEmpty("the listener and the connection on .NET sockets are closed with the executor");
     }
 
     [LinuxFact]
     public async Task Disposing_a_pool_fails_the_pending_receives_and_accepts_of_every_executor_and_closes_every_descriptor()
     {
         await StopPoolInTheMiddleOfIoAsync(); // the first run opens what the process keeps for good
-        int baseline = OpenDescriptors();
+        HashSet<string> baseline = OpenDescriptors();
 
         (Exception? Receive, Exception? Accept)[] ended = await StopPoolInTheMiddleOfIoAsync();
 
@@ -68,50 +68,38 @@ public sealed class DescriptorTests
             accept.Should().BeOfType<ObjectDisposedException>();
         }
 
-        OpenDescriptors().Should().Be(baseline, "both executors' epoll and eventfd, their listeners and their connections are all closed");
+        OpenedSince(baseline).Should().BeEmpty("both executors' epoll and eventfd, their listeners and their connections are all closed");
     }
 
     [LinuxFact]
-    public void Dispose_closes_the_executors_epoll_and_eventfd()
+    public void Dispose_closes_the_executors_reactor()
     {
-        LocalExecutor first = StartAndDispose(); // the first run opens what the process keeps for good
-        int baseline = OpenDescriptors();
+        int before = OpenEpollInstances();
+        LocalExecutor executor = StartExecutor(nameof(Dispose_closes_the_executors_reactor));
+        executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+        OpenEpollInstances().Should().Be(before + 1, "the executor's reactor has an epoll instance of its own");
 
-        LocalExecutor second = StartAndDispose();
+        executor.Dispose();
 
-        OpenDescriptors().Should().Be(baseline, "Dispose returns once the thread exited and its reactor's descriptors are closed");
-        GC.KeepAlive(first); // reachable: a finalizer closing leaked descriptors would hide the leak
-        GC.KeepAlive(second);
-
-        static LocalExecutor StartAndDispose()
-        {
-            LocalExecutor executor = StartExecutor(nameof(Dispose_closes_the_executors_epoll_and_eventfd));
-            executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
-            executor.Dispose();
-            return executor;
-        }
+        OpenEpollInstances().Should().Be(before, "Dispose returns once the thread exited and its reactor is closed");
     }
 
     [LinuxFact]
     public async Task A_shutdown_that_timed_out_closes_the_executors_descriptors_once_its_thread_returns_without_another_dispose()
     {
-        LocalExecutor first = await TimeOutAndReturnAsync(); // the first run opens what the process keeps for good
-        int baseline = OpenDescriptors();
+        int before = OpenEpollInstances();
 
-        LocalExecutor second = await TimeOutAndReturnAsync();
+        await TimeOutAndReturnAsync();
 
-        // Nobody disposes again: the executor closes its descriptors itself once its thread is gone, on the thread pool
-        // after Completion, so the count is awaited (bounded) rather than read once. Both executors stay reachable until
-        // then: the finalizers of descriptors an executor leaked would close them too, and hide the leak.
-        SpinWait.SpinUntil(() => OpenDescriptors() == baseline, TimeSpan.FromSeconds(5));
-        OpenDescriptors().Should().Be(baseline, "the reactor's epoll and eventfd are closed once the thread that outlived the timeout exits");
-        GC.KeepAlive(first);
-        GC.KeepAlive(second);
+        // Nobody disposes again: the executor closes its reactor itself once its thread is gone, on the thread pool
+        // after Completion, so the count is awaited (bounded) rather than read once.
+        SpinWait.SpinUntil(() => OpenEpollInstances() == before, TimeSpan.FromSeconds(5));
+        OpenEpollInstances().Should().Be(before, "the reactor is closed once the thread that outlived the shutdown timeout exits");
     }
 
     /// <summary>Disposes an executor whose thread is blocked in a work item past its shutdown timeout, then lets the
     /// item return, and waits for the thread to end.</summary>
-    private static async Task<LocalExecutor> TimeOutAndReturnAsync()
+    private static async Task TimeOutAndReturnAsync()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions
         {
@@ -139,7 +127,6 @@ public sealed class DescriptorTests
         }
 
         await executor.Completion.Within("the thread to end once its work item returned");
-        return executor;
     }
 
     [LinuxFact]

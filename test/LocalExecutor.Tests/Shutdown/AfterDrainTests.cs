@@ -101,6 +101,7 @@ public sealed class AfterDrainTests
         }
 
         await executor.Completion.Within("the stop, once the callback returned");
+        executor.Dispose(); // releases the reactor now, not on the thread pool after this test (DescriptorTests count them)
     }
 
     private static async LocalTask<int> WaitForeverAsync(Task never)

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
@@ -94,6 +95,32 @@ public sealed class StatsTests
         (busy.InboxLength + busy.QueueLength).Should().Be(10);
         executor.GetStats().InboxLength.Should().Be(0);
         executor.GetStats().QueueLength.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Parked_and_spin_time_never_exceed_the_time_that_passed_and_cross_thread_items_are_counted_once()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { SpinBeforePark = TimeSpan.FromMilliseconds(1) });
+        ExecutorStats before = executor.GetStats();
+        const int posts = 10;
+        using var ran = new CountdownEvent(posts);
+
+        for (int i = 0; i < posts; i++)
+        {
+            executor.Post(() => ran.Signal()); // from this thread: each one crosses the inbox
+        }
+
+        ran.Wait(Bounded.Timeout).Should().BeTrue("the posts ran");
+        await executor.Spawn(() => 0).Within("a spawn that finds the executor parked or spinning");
+        ExecutorStats after = executor.GetStats();
+        TimeSpan elapsed = clock.Elapsed;
+
+        // Whether it parked or spun in this short life depends on timing (growth is checked above); what cannot
+        // depend on it is that neither adds up to more than the time that passed.
+        after.ParkedTime.Should().BeLessThanOrEqualTo(elapsed, "parked time is a part of the executor's life");
+        after.SpinTime.Should().BeLessThanOrEqualTo(elapsed, "so is spin time");
+        (after.CrossThreadWorkItems - before.CrossThreadWorkItems).Should().Be(posts + 1, "the posts and the spawn, each applied from the inbox once");
     }
 
     [Fact]
