@@ -208,6 +208,21 @@ public sealed class DrainTests
     }
 
     [Fact]
+    public async Task An_async_void_method_still_running_at_the_deadline_is_reported_unfinished()
+    {
+        LocalExecutor executor = Executors.Start(nameof(An_async_void_method_still_running_at_the_deadline_is_reported_unfinished));
+        var never = new TaskCompletionSource();
+        executor.Post(async () => await never.Task);
+        await executor.Drain();
+
+        ShutdownReport report = await executor.ShutdownAsync(TimeSpan.FromMilliseconds(50)).Within("the shutdown");
+
+        report.DeadlineReached.Should().BeTrue("the async void method kept the drain going");
+        report.UnfinishedAsyncVoidMethods.Should().Be(1, "an async void method cannot be cancelled: the report says it was left running");
+        report.ToString().Should().Contain("1 async void");
+    }
+
+    [Fact]
     public async Task DisposeAsync_drains_for_DrainTimeout_then_cancels()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = nameof(DisposeAsync_drains_for_DrainTimeout_then_cancels), DrainTimeout = TimeSpan.FromMilliseconds(100) });
