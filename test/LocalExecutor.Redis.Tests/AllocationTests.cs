@@ -53,13 +53,14 @@ public sealed class AllocationTests
         (long Bytes, long OwnerBytes, int Served) connection = await pool[0].Spawn(() => DriveAsync(shards, key, bytes, replyLength, measured, shardCore));
         long ownerBytes = connection.OwnerBytes;
 
+        // Per request, not in all: the smallest object is 24 bytes, so any allocation per request (or per hop) would cost
+        // at least 24 times their count; a one-off object on a core during the window is not one per request (seen: 24
+        // bytes on the shard's core, and once 8,088 bytes in 20,000 PINGs on the connection's core, in a fresh-clone CI
+        // run of the whole suite).
         connection.Served.Should().Be(measured);
-        connection.Bytes.Should().Be(0, $"{measured} {request}s on the connection's core allocate nothing ({(double)connection.Bytes / measured:0.##} B each)");
+        connection.Bytes.Should().BeLessThan(measured, $"{measured} {request}s on the connection's core allocate nothing per request ({(double)connection.Bytes / measured:0.##} B each)");
         if (otherCore)
         {
-            // Per hop, not in all: the smallest object is 24 bytes, so any allocation per hop would cost 24 times the hop
-            // count; a one-off object on the shard's core during the window (seen: 24 bytes in one of a few runs) is not
-            // one per hop.
             ownerBytes.Should().BeLessThan(measured, $"the shard's core allocates nothing per hop ({(double)ownerBytes / measured:0.###} B each)");
         }
     }
