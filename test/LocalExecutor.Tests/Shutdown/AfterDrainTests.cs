@@ -20,7 +20,7 @@ public sealed class AfterDrainTests
     {
         LocalExecutor executor = Executors.Start(nameof(A_continuation_released_by_cancelling_a_task_at_the_deadline_runs_on_the_core));
         var never = new TaskCompletionSource();
-        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        LocalTask<int> stuck = executor.Start(() => DrainTests.WaitForeverAsync(never.Task));
         Task<bool> resumedOnCore = await executor.OnExecutor(() => ResumesOnCoreAfterAsync(stuck, executor));
 
         ShutdownReport report = await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
@@ -52,7 +52,7 @@ public sealed class AfterDrainTests
     {
         LocalExecutor executor = Executors.Start(nameof(Work_that_keeps_requeueing_itself_after_the_drain_gets_a_bounded_number_of_turns_on_the_core_then_ends_on_the_thread_pool));
         var never = new TaskCompletionSource();
-        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        LocalTask<int> stuck = executor.Start(() => DrainTests.WaitForeverAsync(never.Task));
         Task<Requeued> requeued = await executor.OnExecutor(() => RequeueWhileOnCoreAsync(stuck, executor));
 
         ShutdownReport report = await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
@@ -83,7 +83,7 @@ public sealed class AfterDrainTests
         var never = new TaskCompletionSource();
         using var release = new ManualResetEventSlim();
         using var blocked = new ManualResetEventSlim();
-        LocalTask<int> stuck = executor.Start(() => WaitForeverAsync(never.Task));
+        LocalTask<int> stuck = executor.Start(() => DrainTests.WaitForeverAsync(never.Task));
         _ = await executor.OnExecutor(() => BlockAfterAsync(stuck, blocked, release));
 
         try
@@ -102,12 +102,6 @@ public sealed class AfterDrainTests
 
         await executor.Completion.Within("the stop, once the callback returned");
         executor.Dispose(); // releases the reactor now, not on the thread pool after this test (DescriptorTests count them)
-    }
-
-    private static async LocalTask<int> WaitForeverAsync(Task never)
-    {
-        await never;
-        return 1;
     }
 
     /// <summary>A plain task method (its continuations are callbacks on the executor's queue, not raw-task polls) that

@@ -511,7 +511,8 @@ public sealed class DrainTests
         return Executors.IsOn(executor) ? 2 : -2;
     }
 
-    private static async LocalTask<int> WaitForeverAsync(Task never)
+    /// <summary>A raw task that stays in flight until shutdown cancels it (<paramref name="never"/> never completes).</summary>
+    internal static async LocalTask<int> WaitForeverAsync(Task never)
     {
         await never;
         return 1;
