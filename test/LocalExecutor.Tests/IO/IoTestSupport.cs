@@ -59,11 +59,15 @@ internal static class IoTestSupport
         {
             try
             {
-                open.Add($"{Path.GetFileName(descriptor)} -> {new FileInfo(descriptor).LinkTarget}");
+                // No target: the descriptor was closed or reused between the listing and the look, so it is not one that stays open.
+                if (new FileInfo(descriptor).LinkTarget is { Length: > 0 } target)
+                {
+                    open.Add($"{Path.GetFileName(descriptor)} -> {target}");
+                }
             }
             catch (IOException)
             {
-                // Closed between the listing and the look: it is not open now.
+                // Closed between the listing and the look, reported as an error rather than as no target.
             }
         }
 

@@ -79,11 +79,13 @@ public sealed class UnobservedFaultTests
         LocalExecutor executor = Executors.Start(nameof(A_faulted_task_that_nothing_awaits_is_reported_when_its_executor_shuts_down));
         var reported = new ConcurrentQueue<UnhandledExecutorExceptionEventArgs>();
         executor.UnhandledException += (_, e) => reported.Enqueue(e);
-        _ = executor.Spawn(new Func<int>(() => throw new FormatException("dropped")));
+        // Held to the end: a task nothing holds may be collected first, and then its finalizer reports it (the test below).
+        LocalTask<int> held = executor.Spawn(new Func<int>(() => throw new FormatException("dropped")));
         await executor.Drain();
         reported.Should().BeEmpty("something might still await it");
 
         await executor.ShutdownAsync(Bounded.Timeout).Within("the shutdown");
+        GC.KeepAlive(held);
 
         UnhandledExecutorExceptionEventArgs e = reported.Should().ContainSingle().Which;
         e.Origin.Should().Be(UnhandledExceptionOrigin.UnobservedTask);
