@@ -142,7 +142,8 @@ public sealed class BlockingTests
         failure.ExecutorName.Should().Be("stuck");
         failure.Timeout.Should().Be(timeout);
         failure.ThreadActivity.Should().Contain("running a work item that has not returned to the loop").And.Contain("WaitSleepJoin");
-        failure.Message.Should().Contain("'stuck' did not stop within 0.2 s");
+        failure.Message.Should().Contain("'stuck' did not stop within 0.2 s")
+            .And.EndWith("The stop stays requested: the executor stops when its thread returns to the loop, and disposing again waits again.");
         executor.Completion.IsCompleted.Should().BeFalse("the thread is still in the work item");
 
         release.Set();

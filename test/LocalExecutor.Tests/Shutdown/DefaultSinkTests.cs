@@ -1,5 +1,10 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
@@ -30,7 +35,42 @@ public sealed class DefaultSinkTests
         });
 
         written.Should().Contain(nameof(A_throwing_post_with_no_handler_is_written_to_standard_error_and_the_executor_goes_on))
+            .And.Contain("(posted work, a timer callback or an async void method threw)")
             .And.Contain("no UnhandledException handler").And.Contain("FormatException: posted, unhandled");
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_with_no_handler_is_also_traced_as_an_error()
+    {
+        string name = nameof(An_unhandled_exception_with_no_handler_is_also_traced_as_an_error);
+        (TraceEventType Type, string Message)[] traced = await CaptureTraceAsync(name, async executor =>
+        {
+            executor.Post(() => throw new FormatException("posted, traced"));
+            await executor.Drain();
+        });
+
+        (TraceEventType type, string message) = traced.Should().ContainSingle("an app that routes Trace to its own listeners gets it once").Which;
+        type.Should().Be(TraceEventType.Error);
+        message.Should().StartWith($"LocalExecutor '{name}': unhandled exception (posted work, a timer callback or an async void method threw)")
+            .And.Contain("FormatException: posted, traced");
+    }
+
+    [Fact]
+    public async Task Late_work_rejected_with_no_handler_is_written_to_standard_error_as_late_work()
+    {
+        var late = new TaskCompletionSource<int>();
+        string written = await CaptureStandardErrorAsync(
+            nameof(Late_work_rejected_with_no_handler_is_written_to_standard_error_as_late_work),
+            async (executor, standardError) =>
+            {
+                executor.Post(() => _ = AwaitAsync(late.Task));
+                await executor.Drain();
+                await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+                late.SetResult(1); // Reject reports on this thread, before SetResult returns
+            },
+            new LocalExecutorOptions { LateWorkPolicy = LateWorkPolicy.Reject });
+
+        written.Should().Contain("(work that arrived after the executor stopped)").And.Contain("Late work rejected");
     }
 
     [Fact]
@@ -106,6 +146,52 @@ public sealed class DefaultSinkTests
             .And.Contain("in task queue 'default' has run for").And.Contain("No Stalled handler is attached.");
     }
 
+    [Fact]
+    public async Task A_stall_with_no_handler_is_also_traced_as_a_warning()
+    {
+        string name = nameof(A_stall_with_no_handler_is_also_traced_as_a_warning);
+        (TraceEventType Type, string Message)[] traced = await CaptureTraceAsync(
+            name,
+            async (executor, standardError) =>
+            {
+                using var release = new ManualResetEventSlim();
+                LocalTask stalling = executor.Spawn(() => release.Wait(Bounded.Timeout));
+                SpinWait.SpinUntil(() => standardError().Contains("No Stalled handler", StringComparison.Ordinal), Bounded.Timeout)
+                    .Should().BeTrue("the stall is reported while the turn still runs");
+                release.Set();
+                await stalling.Within("the stalled turn");
+            },
+            new LocalExecutorOptions { StallThreshold = TimeSpan.FromMilliseconds(50) });
+
+        (TraceEventType type, string message) = traced.Should().ContainSingle().Which;
+        type.Should().Be(TraceEventType.Warning);
+        message.Should().StartWith($"LocalExecutor: Executor '{name}' stalled").And.EndWith("No Stalled handler is attached.");
+    }
+
+    private static async Task AwaitAsync(Task<int> late) => await late;
+
+    private static Task<(TraceEventType Type, string Message)[]> CaptureTraceAsync(string name, Func<LocalExecutor, Task> scenario) =>
+        CaptureTraceAsync(name, (executor, _) => scenario(executor));
+
+    /// <summary>The events traced while <paramref name="scenario"/> ran that name the executor (Trace is process-wide too).
+    /// Standard error is captured meanwhile, so the test's output stays clean.</summary>
+    private static async Task<(TraceEventType Type, string Message)[]> CaptureTraceAsync(
+        string name, Func<LocalExecutor, Func<string>, Task> scenario, LocalExecutorOptions? options = null)
+    {
+        using var traced = new CapturingTraceListener();
+        Trace.Listeners.Add(traced);
+        try
+        {
+            _ = await CaptureStandardErrorAsync(name, scenario, options);
+        }
+        finally
+        {
+            Trace.Listeners.Remove(traced);
+        }
+
+        return [.. traced.Events.Where(e => e.Message.Contains(name, StringComparison.Ordinal))];
+    }
+
     private static Task<string> CaptureStandardErrorAsync(string name, Func<LocalExecutor, Task> scenario) =>
         CaptureStandardErrorAsync(name, (executor, _) => scenario(executor));
 
@@ -136,5 +222,27 @@ public sealed class DefaultSinkTests
         }
 
         return captured.ToString();
+    }
+
+    /// <summary>Records the events traced while it is attached (<see cref="Trace.TraceError(string)"/> and the like).</summary>
+    private sealed class CapturingTraceListener : TraceListener
+    {
+        private readonly ConcurrentQueue<(TraceEventType Type, string Message)> _events = new();
+
+        public IReadOnlyCollection<(TraceEventType Type, string Message)> Events => _events;
+
+        public override void TraceEvent(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, string? message) =>
+            _events.Enqueue((eventType, message ?? string.Empty));
+
+        public override void TraceEvent(TraceEventCache? eventCache, string source, TraceEventType eventType, int id, string? format, params object?[]? args) =>
+            _events.Enqueue((eventType, args is null || format is null ? format ?? string.Empty : string.Format(CultureInfo.InvariantCulture, format, args)));
+
+        public override void Write(string? message)
+        {
+        }
+
+        public override void WriteLine(string? message)
+        {
+        }
     }
 }

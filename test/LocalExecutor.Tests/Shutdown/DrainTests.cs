@@ -116,6 +116,7 @@ public sealed class DrainTests
         first.IsCanceled.Should().BeTrue();
         second.IsCanceled.Should().BeTrue();
         report.DeadlineReached.Should().BeTrue();
+        report.DrainTime.Should().BePositive("the drain waited for the deadline").And.BeLessThanOrEqualTo(clock.Elapsed);
         report.TasksInFlight.Should().Be(2);
         report.CancelledTasks.Should().Be(2);
         report.CancelledTaskTypes.Should().ContainSingle().Which.Should().Be(
