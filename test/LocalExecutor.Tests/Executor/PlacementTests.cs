@@ -57,6 +57,18 @@ public sealed class PlacementTests
     }
 
     [Fact]
+    public void Placements_are_equal_by_cpu_and_read_as_what_they_are()
+    {
+        Placement.Fixed(3).Should().Be(Placement.Fixed(3));
+        Placement.Fixed(3).Should().NotBe(Placement.Fixed(4));
+        Placement.Fixed(0).Should().NotBe(Placement.Unbound);
+        Placement.Fixed(3).GetHashCode().Should().Be(Placement.Fixed(3).GetHashCode());
+        Placement.Fixed(3).ToString().Should().Be("Fixed(3)");
+        Placement.Unbound.ToString().Should().Be("Unbound");
+        Placement.Unbound.Equals(null).Should().BeFalse("null is no placement; comparing with it does not throw");
+    }
+
+    [Fact]
     public void A_negative_cpu_is_refused()
     {
         Action fixedCpu = () => Placement.Fixed(-1);
