@@ -91,6 +91,48 @@ public sealed class PreemptionTests
     }
 
     [Fact]
+    public async Task A_runnable_latency_queue_bounds_the_slice_of_the_queue_picked_before_it()
+    {
+        // A latency-sensitive queue that is already runnable when another queue is picked bounds that queue's slice to
+        // its latency, not the 1 s default. Its continuation is queued in its own slice, so no wake from another thread
+        // cuts anything short (the test below).
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { PreemptTimeSlice = TimeSpan.FromSeconds(1) });
+        TaskQueueHandle batch = executor.CreateTaskQueue("batch", Shares.Static(10), Latency.NotImportant);
+        TaskQueueHandle urgent = executor.CreateTaskQueue("urgent", Shares.Static(1000), Latency.Matters(TimeSpan.FromMilliseconds(20)));
+        var urgentRuns = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool done = false;
+        LocalTask<TimeSpan> urgentTask = executor.Start(urgent, async () =>
+        {
+            urgentRuns.SetResult();
+
+            // Longer than any slice: whatever bounds the urgent queue's own slice, the loop picks again after this.
+            Timing.Spin(TimeSpan.FromMilliseconds(1050));
+            long yieldedAt = Stopwatch.GetTimestamp();
+            await Task.Yield(); // runnable again at once, in this queue; the busy queue is picked first, being behind
+            TimeSpan waited = Stopwatch.GetElapsedTime(yieldedAt);
+            Volatile.Write(ref done, true);
+            return waited;
+        });
+
+        // Queued while the urgent turn runs, so it starts at the urgent queue's virtual runtime: behind it once that turn
+        // is charged, and ahead again after one slice of its own (its few shares make each tick cost 100).
+        await urgentRuns.Task.Within("the urgent turn to start");
+        LocalTask busy = executor.Start(batch, async () =>
+        {
+            while (!Volatile.Read(ref done))
+            {
+                Timing.Spin(TimeSpan.FromMilliseconds(0.05));
+                await LocalExecutor.YieldIfNeeded();
+            }
+        });
+        TimeSpan wait = await urgentTask.Within("the urgent task");
+        await busy.Within("the busy task");
+
+        _output.WriteLine($"the runnable latency queue waited {wait.TotalMilliseconds:F1} ms");
+        wait.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "the busy queue's slice lasts about the 20 ms bound, not the 1 s slice");
+    }
+
+    [Fact]
     public async Task A_wake_from_another_thread_into_a_latency_queue_cuts_the_slice_short()
     {
         await using var executor = new LocalExecutor(new LocalExecutorOptions { PreemptTimeSlice = TimeSpan.FromSeconds(1) });
