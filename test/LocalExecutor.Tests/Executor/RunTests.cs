@@ -27,6 +27,54 @@ public sealed class RunTests
     }
 
     [Fact]
+    public void Run_makes_its_executor_the_default_while_it_runs_and_clears_it_after()
+    {
+        LocalExecutor? saved = LocalExecutor.Default;
+        LocalExecutor.Default = null;
+        try
+        {
+            (LocalExecutor? current, LocalExecutor? ambient) = LocalExecutor.Run(() => Task.FromResult((LocalExecutor.Current, LocalExecutor.Default)));
+
+            current.Should().NotBeNull();
+            ambient.Should().BeSameAs(current, "with no default set, the run's executor is the default while it runs");
+            current!.Name.Should().Be("LocalExecutor.Run", "the name a run's executor gets when the options name none");
+            LocalExecutor.Default.Should().BeNull("the run's executor has stopped: it is not left behind as the default");
+        }
+        finally
+        {
+            LocalExecutor.Default = saved;
+        }
+    }
+
+    [Fact]
+    public async Task Run_leaves_a_default_set_by_the_app_in_place()
+    {
+        LocalExecutor? saved = LocalExecutor.Default;
+        await using LocalExecutor app = Executors.Start(nameof(Run_leaves_a_default_set_by_the_app_in_place));
+        LocalExecutor.Default = app;
+        try
+        {
+            LocalExecutor? ambient = await LocalExecutor.RunAsync(() => Task.FromResult(LocalExecutor.Default));
+
+            ambient.Should().BeSameAs(app);
+            LocalExecutor.Default.Should().BeSameAs(app);
+        }
+        finally
+        {
+            LocalExecutor.Default = saved;
+        }
+    }
+
+    [Fact]
+    public async Task Every_Run_overload_refuses_a_null_body_naming_it()
+    {
+        FluentActions.Invoking(() => LocalExecutor.Run((Func<Task>)null!)).Should().Throw<ArgumentNullException>().WithParameterName("body");
+        FluentActions.Invoking(() => LocalExecutor.Run((Func<Task<int>>)null!)).Should().Throw<ArgumentNullException>().WithParameterName("body");
+        FluentActions.Invoking(() => { _ = LocalExecutor.RunAsync((Func<Task>)null!); }).Should().Throw<ArgumentNullException>("at the call, before any task").WithParameterName("body");
+        (await FluentActions.Awaiting(() => LocalExecutor.RunAsync((Func<Task<int>>)null!)).Should().ThrowAsync<ArgumentNullException>()).WithParameterName("body");
+    }
+
+    [Fact]
     public void Run_rethrows_the_body_exception_unwrapped()
     {
         Action run = () => LocalExecutor.Run(async () =>
