@@ -33,6 +33,7 @@ public sealed class LateWorkTests
         e.Executor.Should().BeSameAs(executor);
         e.Description.Should().Be($"{typeof(LateWorkTests).FullName}.{nameof(ResumesLateAsync)}");
         e.WorkType.DeclaringType.Should().Be<LateWorkTests>("the work is named by the async method's state machine");
+        e.ToString().Should().Be($"Late work on executor '{executor.Name}': Continuation {typeof(LateWorkTests).FullName}.{nameof(ResumesLateAsync)}");
     }
 
     [Fact]
@@ -58,7 +59,9 @@ public sealed class LateWorkTests
         UnhandledExecutorExceptionEventArgs report = await reported.Task.Within("the rejection");
         report.Origin.Should().Be(UnhandledExceptionOrigin.LateWork);
         report.Exception.Should().BeOfType<InvalidOperationException>().Which.Message
-            .Should().Contain("Late work rejected").And.Contain(nameof(ResumesLateAsync)).And.Contain(executor.Name);
+            .Should().Contain("Late work rejected").And.Contain(nameof(ResumesLateAsync)).And.Contain(executor.Name)
+            .And.Contain("LateWorkPolicy.Reject does not run code of a core off it: it did not run, and code awaiting it does not resume.")
+            .And.EndWith("or choose LateWorkPolicy.RunOnThreadPool.", "the message says what to do about it");
         resumed.Task.IsCompleted.Should().BeFalse("the rejected continuation never ran");
         executor.LateWorkItems.Should().Be(1);
         raised.Should().ContainSingle().Which.RunsOnThreadPool.Should().BeFalse();
