@@ -1,8 +1,11 @@
 using System;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using FluentAssertions;
 using Microsoft.VisualStudio.Threading;
+using ThreadPerCore.IO;
+using ThreadPerCore.Tests.Platform;
 using Xunit;
 
 namespace ThreadPerCore.Tests.Threading;
@@ -72,6 +75,98 @@ public sealed class JoinableTaskFactoryTests
         }));
 
         result.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task Run_on_the_core_runs_work_sent_from_another_thread_and_gives_the_caller_its_contexts_back()
+    {
+        await using LocalExecutor executor = Executors.Start("jtf-inbox");
+        JoinableTaskFactory jtf = executor.JoinableTaskFactory;
+        var flowed = new System.Threading.AsyncLocal<string>();
+
+        // The caller runs in a queue of its own and the nested work in the default one, so each restore is visible.
+        TaskQueueHandle callerQueue = executor.CreateTaskQueue("caller");
+        (int result, bool sameSyncContext, TaskQueueHandle? queueAfter, string? value) = await executor.Spawn(callerQueue, () =>
+        {
+            SynchronizationContext? before = SynchronizationContext.Current;
+            flowed.Value = "caller";
+            int sum = jtf.Run(async () =>
+            {
+                // Spawned by another thread, so it reaches the core through the inbox, which the waiting core must drain.
+                LocalTask<int> spawned = await Task.Run(() => executor.Spawn(() => Executors.IsOn(executor) ? 40 : -100)).ConfigureAwait(true);
+                flowed.Value = "body"; // the body's own changes stay in the body
+                int value = await Soon(spawned.AsTask(), "the spawn from another thread").ConfigureAwait(true);
+                return value + 2;
+            });
+            return (sum, SynchronizationContext.Current == before, LocalExecutor.CurrentTaskQueue, flowed.Value);
+        }).Within("Run on the core");
+
+        result.Should().Be(42, "the foreign spawn ran on the core while it waited in Run");
+        sameSyncContext.Should().BeTrue("the turn that called Run gets its synchronization context back");
+        queueAfter.Should().Be(callerQueue, "and its task queue");
+        value.Should().Be("caller", "and its execution context");
+    }
+
+    [Fact]
+    public async Task Run_on_the_core_fires_the_executors_timers_and_runs_its_other_task_queues_while_it_waits()
+    {
+        await using LocalExecutor executor = Executors.Start("jtf-local");
+        TaskQueueHandle other = executor.CreateTaskQueue("other");
+        JoinableTaskFactory jtf = executor.JoinableTaskFactory;
+
+        (TaskQueueHandle? ranIn, bool ranWithItsContext, bool timerFired) = await executor.OnExecutor(() => jtf.Run(async () =>
+        {
+            // Only the core's own loop completes these: an executor timer and an item in a second task queue. Bounded
+            // waits, so a nested loop that skips either fails in seconds, saying which.
+            Task delay = Task.Delay(TimeSpan.FromMilliseconds(10), executor.TimeProvider);
+            LocalTask<(TaskQueueHandle?, bool)> queued = executor.Spawn(other, () =>
+                (LocalExecutor.CurrentTaskQueue, SynchronizationContext.Current == other.SynchronizationContext));
+            (TaskQueueHandle? queue, bool context) = await Soon(queued.AsTask(), "the item in the second queue").ConfigureAwait(true);
+            await Soon(delay, "the executor's timer").ConfigureAwait(true);
+            return (queue, context, delay.IsCompletedSuccessfully);
+        })).Within("Run on the core");
+
+        ranIn.Should().Be(other, "the item spawned into the second queue ran there while the core waited in Run");
+        ranWithItsContext.Should().BeTrue("with that queue's synchronization context");
+        timerFired.Should().BeTrue("the executor's timer came due and fired inside the wait");
+    }
+
+    [LinuxFact]
+    public async Task Run_on_the_core_serves_socket_readiness_while_it_waits()
+    {
+        await using LocalExecutor executor = IO.IoTestSupport.StartExecutor("jtf-readiness");
+        executor.HasReactor.Should().BeTrue(executor.ReactorUnavailableReason);
+        using LocalListener listener = await IO.IoTestSupport.ListenAsync(executor);
+        Task<LocalConnection> accept = executor.Spawn(async () => await listener.AcceptAsync()).AsTask();
+        using Socket client = IO.IoTestSupport.Connect(listener.LocalEndPoint);
+        using LocalConnection connection = await accept.Within("the accept");
+        var receiving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        bool stop = false;
+        Task<(int, bool)> received = executor.OnExecutor(() => executor.JoinableTaskFactory.Run(async () =>
+        {
+            // A spinner keeps the waiting core busy, so it never sleeps in the reactor: the nested loop's own poll is
+            // the only way this receive's readiness arrives.
+            LocalTask spinner = executor.Spawn(async () =>
+            {
+                while (!Volatile.Read(ref stop))
+                {
+                    await Task.Yield();
+                }
+            });
+            ValueTask<int> receive = connection.ReceiveAsync(new byte[8]);
+            receiving.SetResult();
+            int bytes = await Soon(receive.AsTask(), "the receive's readiness").ConfigureAwait(true);
+            Volatile.Write(ref stop, true);
+            await spinner;
+            return (bytes, spinner.IsCompletedSuccessfully);
+        }));
+        await receiving.Task.Within("the receive to wait");
+        client.Send(new byte[3]);
+
+        (int bytes, bool spun) = await received.Within("Run on the core");
+        bytes.Should().Be(3, "the bytes' readiness reached the receive inside the wait");
+        spun.Should().BeTrue("the spinner ran in the wait too");
     }
 
     [Fact]
@@ -145,6 +240,26 @@ public sealed class JoinableTaskFactoryTests
         long start = PreemptClock.Looks;
         SpinWait.SpinUntil(() => PreemptClock.Looks >= start + count, Bounded.Timeout).Should().BeTrue("the clock looks every 10 ms while an executor is awake");
         return PreemptClock.Looks - start;
+    }
+
+    /// <summary>A short bound for work the core must run while it waits in <c>Run</c>: a nested loop that skips that
+    /// kind of work fails the test in seconds, naming what it never completed.</summary>
+    private static async Task Soon(Task task, string what)
+    {
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(true);
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            throw new TimeoutException($"The core waiting in Run did not complete {what} within 5 s.");
+        }
+    }
+
+    private static async Task<T> Soon<T>(Task<T> task, string what)
+    {
+        await Soon((Task)task, what).ConfigureAwait(true);
+        return await task.ConfigureAwait(true);
     }
 }
 
