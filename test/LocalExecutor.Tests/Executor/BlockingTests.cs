@@ -153,6 +153,59 @@ public sealed class BlockingTests
     }
 
     [Fact]
+    public async Task A_shutdown_with_a_drain_deadline_waits_for_the_drain_and_then_the_shutdown_timeout_before_it_gives_up()
+    {
+        TimeSpan drain = TimeSpan.FromMilliseconds(300);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(200);
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-draining", ShutdownTimeout = timeout });
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        busy.Wait(Bounded.Timeout).Should().BeTrue();
+
+        var clock = Stopwatch.StartNew();
+        ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => executor.ShutdownAsync(drain).Within("the shutdown to give up"))
+            .Should().ThrowAsync<ShutdownTimeoutException>()).Which;
+
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(drain + timeout, "the work in flight had the drain, then the thread the shutdown timeout");
+        failure.Timeout.Should().BeGreaterThan(drain + timeout - TimeSpan.FromMilliseconds(100), "what it waited is the drain left plus the timeout")
+            .And.BeLessThanOrEqualTo(drain + timeout);
+        release.Set();
+        await executor.Completion.Within("the stop, once the work item returned");
+        executor.Dispose();
+    }
+
+    [Fact]
+    public async Task With_an_infinite_shutdown_timeout_a_shutdown_waits_past_its_drain_deadline_for_a_thread_that_returns_late()
+    {
+        TimeSpan drain = TimeSpan.FromMilliseconds(100);
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "late-return", ShutdownTimeout = Timeout.InfiniteTimeSpan });
+        using var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        busy.Wait(Bounded.Timeout).Should().BeTrue();
+
+        var clock = Stopwatch.StartNew();
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(drain);
+        // Past the deadline by three times its length, and still waiting: nothing bounds the wait for the thread.
+        Bounded.Until(() => clock.Elapsed > 4 * drain || shutdown.IsCompleted, "four drain lengths to pass");
+        shutdown.IsCompleted.Should().BeFalse("the thread is still in its work item and the shutdown timeout is infinite");
+        release.Set();
+
+        ShutdownReport report = await shutdown.Within("the shutdown, once the work item returned");
+        report.DeadlineReached.Should().BeTrue();
+        executor.Thread.IsAlive.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task DisposeAsync_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_too()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-async", ShutdownTimeout = TimeSpan.FromMilliseconds(100), DrainTimeout = TimeSpan.Zero });
