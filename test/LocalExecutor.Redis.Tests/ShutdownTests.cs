@@ -73,17 +73,20 @@ public sealed class ShutdownTests
         }
 
         string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "LocalExecutor.Redis.dll");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --port 0 --cores 1 --transport sockets")
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" --port 0 --cores 1 --transport sockets --verbose")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         using Process process = Process.Start(start)!;
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        Task<string>? rest = null;
         try
         {
             string line = (await process.StandardOutput.ReadLineAsync().Within("the exe's start line"))!;
             line.Should().MatchRegex(@"listening on 127\.0\.0\.1:\d+ \(port \d+\), cores 1, transport sockets");
+            rest = process.StandardOutput.ReadToEndAsync();
             int port = int.Parse(Regex.Match(line, @"\(port (\d+)\)").Groups[1].Value);
             await using (RespClient client = await RespClient.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)))
             {
@@ -96,10 +99,19 @@ public sealed class ShutdownTests
                 await kill.WaitForExitAsync().Within("kill -INT");
             }
 
-            await process.WaitForExitAsync().Within("the exe to stop after SIGINT");
-            process.ExitCode.Should().Be(0);
-            string rest = await process.StandardOutput.ReadToEndAsync();
-            rest.Should().Contain("Stopping").And.Contain("Stopped after");
+            try
+            {
+                await process.WaitForExitAsync().Within("the exe to stop after SIGINT");
+            }
+            catch (TimeoutException timeout)
+            {
+                // Say how far the stop got: what the exe printed (its stop lines, and with --verbose its failures).
+                process.Kill();
+                throw new TimeoutException($"{timeout.Message} Its output after the start line: '{await rest}'; its errors: '{await errors}'.", timeout);
+            }
+
+            process.ExitCode.Should().Be(0, $"the exe printed to stderr: '{await errors}'");
+            (await rest).Should().Contain("Stopping").And.Contain("Stopped after");
         }
         finally
         {
