@@ -129,7 +129,7 @@ public sealed class BlockingTests
     {
         TimeSpan timeout = TimeSpan.FromMilliseconds(200);
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck", ShutdownTimeout = timeout, DrainTimeout = TimeSpan.Zero });
-        using ManualResetEventSlim release = Occupy(executor);
+        using ManualResetEventSlim release = executor.Occupy();
 
         var clock = Stopwatch.StartNew();
         ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => Task.Run(() => executor.Dispose()).Within("Dispose to give up"))
@@ -155,7 +155,7 @@ public sealed class BlockingTests
         TimeSpan drain = TimeSpan.FromMilliseconds(300);
         TimeSpan timeout = TimeSpan.FromMilliseconds(200);
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-draining", ShutdownTimeout = timeout });
-        using ManualResetEventSlim release = Occupy(executor);
+        using ManualResetEventSlim release = executor.Occupy();
 
         var clock = Stopwatch.StartNew();
         ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => executor.ShutdownAsync(drain).Within("the shutdown to give up"))
@@ -174,7 +174,7 @@ public sealed class BlockingTests
     {
         TimeSpan drain = TimeSpan.FromMilliseconds(100);
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = "late-return", ShutdownTimeout = Timeout.InfiniteTimeSpan });
-        using ManualResetEventSlim release = Occupy(executor);
+        using ManualResetEventSlim release = executor.Occupy();
 
         var clock = Stopwatch.StartNew();
         Task<ShutdownReport> shutdown = executor.ShutdownAsync(drain);
@@ -191,7 +191,7 @@ public sealed class BlockingTests
     public async Task DisposeAsync_of_an_executor_whose_thread_does_not_return_throws_ShutdownTimeoutException_too()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-async", ShutdownTimeout = TimeSpan.FromMilliseconds(100), DrainTimeout = TimeSpan.Zero });
-        using ManualResetEventSlim release = Occupy(executor);
+        using ManualResetEventSlim release = executor.Occupy();
 
         await FluentActions.Awaiting(() => executor.DisposeAsync().AsTask().Within("DisposeAsync to give up"))
             .Should().ThrowAsync<ShutdownTimeoutException>().WithMessage("*'stuck-async'*");
@@ -206,7 +206,7 @@ public sealed class BlockingTests
     {
         LocalExecutor target = Executors.Start("busy-target");
         var sender = new LocalExecutor(new LocalExecutorOptions { Name = "blocked-sender", ShutdownTimeout = TimeSpan.FromMilliseconds(100), DrainTimeout = TimeSpan.Zero });
-        using ManualResetEventSlim release = Occupy(target);
+        using ManualResetEventSlim release = target.Occupy();
         try
         {
             sender.Post(() => target.SynchronizationContext.Send(_ => { }, null));
@@ -269,23 +269,6 @@ public sealed class BlockingTests
         var executor = new LocalExecutor(new LocalExecutorOptions { ShutdownTimeout = TimeSpan.MaxValue });
         await Task.Run(() => executor.Dispose()).Within("Dispose of an idle executor");
         executor.Thread.IsAlive.Should().BeFalse();
-    }
-
-    /// <summary>
-    /// Keeps <paramref name="executor"/>'s thread in a work item that returns only when the returned event is set (or
-    /// after <see cref="Bounded.Timeout"/>), and returns once the item is running.
-    /// </summary>
-    private static ManualResetEventSlim Occupy(LocalExecutor executor)
-    {
-        var release = new ManualResetEventSlim();
-        using var busy = new ManualResetEventSlim();
-        executor.Post(() =>
-        {
-            busy.Set();
-            release.Wait(Bounded.Timeout);
-        });
-        busy.Wait(Bounded.Timeout).Should().BeTrue($"executor '{executor.Name}' to start the work item that occupies it");
-        return release;
     }
 
     private static Exception? Catch(Action action)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
+using ThreadPerCore.Channels;
 using FluentAssertions;
 using Xunit;
 
@@ -77,18 +78,11 @@ public sealed class LateWorkTests
         });
         var reported = new ConcurrentQueue<Exception>();
         executor.UnhandledException += (_, e) => reported.Enqueue(e.Exception);
-        using var release = new ManualResetEventSlim();
-        using var busy = new ManualResetEventSlim();
         var chain = new RequeueChain(executor.Scheduler);
 
         // A Task that keeps queueing another keeps the shutdown's passes busy until they give up: what is then left in the
         // queue is late work. Each task runs once and queues exactly one more, so one is left.
-        executor.Post(() =>
-        {
-            busy.Set();
-            release.Wait(Bounded.Timeout);
-        });
-        busy.Wait(Bounded.Timeout).Should().BeTrue();
+        using ManualResetEventSlim release = executor.Occupy();
         _ = Task.Factory.StartNew(chain.Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
         Task<ShutdownReport> shutdown = executor.ShutdownAsync(TimeSpan.Zero);
         release.Set();
@@ -126,6 +120,100 @@ public sealed class LateWorkTests
         UnhandledExecutorExceptionEventArgs report = await reported.Task.Within("the report");
         report.Exception.Should().BeOfType<FormatException>();
         report.Origin.Should().Be(UnhandledExceptionOrigin.LateWork);
+    }
+
+    [Fact]
+    public async Task Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes()
+    {
+        LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes));
+        var raised = new ConcurrentQueue<LateWorkEventArgs>();
+        executor.LateWork += (_, e) => raised.Enqueue(e);
+        using ManualResetEventSlim release = executor.Occupy();
+        var chain = new RequeueWhileOnCore(executor);
+
+        // As under Reject: the chain outlasts the shutdown's passes, so one task is left queued. Off the core it stops
+        // queueing, so the task the thread pool runs is the last.
+        _ = Task.Factory.StartNew(chain.Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(TimeSpan.Zero);
+        release.Set();
+        await shutdown.Within("the shutdown");
+
+        (await chain.RanOffTheCore.Task.Within("the task left by the shutdown, on the thread pool"))
+            .Should().BeTrue("it ran on a thread-pool thread");
+        await chain.Last!.Within("the task left by the shutdown to complete");
+        chain.Last!.Status.Should().Be(TaskStatus.RanToCompletion);
+        executor.LateWorkItems.Should().Be(1);
+        LateWorkEventArgs e = raised.Should().ContainSingle().Which;
+        e.Kind.Should().Be(LateWorkKind.ScheduledTask);
+        e.RunsOnThreadPool.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Under_RunOnThreadPool_a_late_posted_callback_runs_on_the_thread_pool_with_its_state_in_the_posters_execution_context()
+    {
+        LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_late_posted_callback_runs_on_the_thread_pool_with_its_state_in_the_posters_execution_context));
+        SynchronizationContext context = executor.SynchronizationContext;
+        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+        var flowed = new AsyncLocal<string>();
+        var ran = new TaskCompletionSource<(object? State, bool OnThreadPool, string? Flowed)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        object state = new();
+
+        // A Post is how awaits resume (it is never refused): after the stop it is late work.
+        await Task.Run(() =>
+        {
+            flowed.Value = "the poster's";
+            context.Post(s => ran.TrySetResult((s, Thread.CurrentThread.IsThreadPoolThread, flowed.Value)), state);
+        });
+
+        (object? State, bool OnThreadPool, string? Flowed) result = await ran.Task.Within("the late callback");
+        result.State.Should().BeSameAs(state);
+        result.OnThreadPool.Should().BeTrue();
+        result.Flowed.Should().Be("the poster's", "the callback runs in the execution context it was posted from");
+        executor.LateWorkItems.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Under_RunOnThreadPool_a_method_waiting_on_a_channel_at_the_stop_resumes_on_the_thread_pool_when_its_item_arrives()
+    {
+        LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_method_waiting_on_a_channel_at_the_stop_resumes_on_the_thread_pool_when_its_item_arrives));
+        var channel = new SharedChannel<int>(capacity: 4);
+        var received = new TaskCompletionSource<(int Item, bool OnThreadPool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.Post(() => _ = ReceivesAsync(channel, received));
+        await executor.Drain();
+        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+
+        channel.TrySend(42).Should().BeTrue(); // the receive's continuation is posted to the stopped executor
+
+        (int Item, bool OnThreadPool) result = await received.Task.Within("the receive to resume");
+        result.Item.Should().Be(42);
+        result.OnThreadPool.Should().BeTrue();
+        executor.LateWorkItems.Should().Be(1);
+    }
+
+    private static async Task ReceivesAsync(SharedChannel<int> channel, TaskCompletionSource<(int Item, bool OnThreadPool)> received)
+    {
+        int item = await channel.ReceiveAsync();
+        received.SetResult((item, Thread.CurrentThread.IsThreadPoolThread));
+    }
+
+    /// <summary>Tasks that queue the next while they run on the executor's thread, and end the chain where they run off it.</summary>
+    private sealed class RequeueWhileOnCore(LocalExecutor executor)
+    {
+        public TaskCompletionSource<bool> RanOffTheCore { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task? Last { get; private set; }
+
+        public void Run()
+        {
+            if (LocalExecutor.Current == executor)
+            {
+                Last = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
+            }
+            else
+            {
+                RanOffTheCore.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            }
+        }
     }
 
     /// <summary>Tasks on a scheduler that each count their run and queue the next; the chain keeps only weak references

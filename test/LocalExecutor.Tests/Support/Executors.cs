@@ -30,6 +30,27 @@ internal static class Executors
     /// </summary>
     public static Task Drain(this LocalExecutor executor) => executor.Spawn(() => { }).Within($"{executor.Name} to drain");
 
+    /// <summary>
+    /// Keeps <paramref name="executor"/>'s thread in a work item that returns only when the returned event is set (or
+    /// after <see cref="Bounded.Timeout"/>), and returns once the item is running.
+    /// </summary>
+    public static ManualResetEventSlim Occupy(this LocalExecutor executor)
+    {
+        var release = new ManualResetEventSlim();
+        using var busy = new ManualResetEventSlim();
+        executor.Post(() =>
+        {
+            busy.Set();
+            release.Wait(Bounded.Timeout);
+        });
+        if (!busy.Wait(Bounded.Timeout))
+        {
+            throw new TimeoutException($"Timed out after {Bounded.Timeout.TotalSeconds} s waiting for executor '{executor.Name}' to start the work item that occupies it.");
+        }
+
+        return release;
+    }
+
     /// <summary>Where the current code runs: the executor thread's identity, for assertions.</summary>
     public static int ThreadId => Environment.CurrentManagedThreadId;
 
