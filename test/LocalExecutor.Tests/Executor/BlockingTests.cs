@@ -41,11 +41,16 @@ public sealed class BlockingTests
             release.Set();
 
             Exception? failure = await aSends.Within("a's Send (it would wait forever for b, which waits for a)");
-            failure.Should().BeOfType<InvalidOperationException>()
-                .Which.Message.Should().Contain("Send into executor 'send-b' from the thread of executor 'send-a' would deadlock")
-                .And.Contain("'send-b' is blocked in Send into executor 'send-a'");
+            failure.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be(
+                "Send into executor 'send-b' from the thread of executor 'send-a' would deadlock: 'send-b' is blocked in Send into executor 'send-a'. "
+                + "An executor thread must not block on an executor that waits for it; use Post, or await a Spawn, instead of Send.");
             (await bSends.Within("b's Send, run by a once a's work returned")).Should().BeNull();
             bsCallbackRan.Should().BeTrue();
+
+            // Neither keeps a wait it no longer has: a refused or a finished Send leaves no announcement behind, so Sends
+            // one at a time in either direction (b first: a's refused one was the last) are no cycle.
+            (await b.Spawn(() => Catch(() => a.SynchronizationContext.Send(_ => { }, null))).Within("b's Send into a, alone")).Should().BeNull();
+            (await a.Spawn(() => Catch(() => b.SynchronizationContext.Send(_ => { }, null))).Within("a's Send into b, alone")).Should().BeNull();
         }
         finally
         {
@@ -114,7 +119,9 @@ public sealed class BlockingTests
 
             Exception? failure = await aSends.Within("a's Send into b");
             failure.Should().BeOfType<InvalidOperationException>()
-                .Which.Message.Should().Contain("'ring-b' is blocked in Send into executor 'ring-c', 'ring-c' is blocked in Send into executor 'ring-a'");
+                .Which.Message.Should().StartWith(
+                    "Send into executor 'ring-b' from the thread of executor 'ring-a' would deadlock: "
+                    + "'ring-b' is blocked in Send into executor 'ring-c', 'ring-c' is blocked in Send into executor 'ring-a'. An executor thread");
             (await cSends.Within("c's Send")).Should().BeNull();
             (await bSends.Within("b's Send")).Should().BeNull();
         }
@@ -251,6 +258,34 @@ public sealed class BlockingTests
         finally
         {
             await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask()).Within("both executors to stop");
+        }
+    }
+
+    [Fact]
+    public async Task RemoveTaskQueue_from_the_executor_that_the_owner_is_blocked_on_fails_at_once_naming_the_call()
+    {
+        LocalExecutor a = Executors.Start("remover");
+        LocalExecutor b = Executors.Start("blocked-on-remover");
+        TaskQueueHandle queue = b.CreateTaskQueue("to-remove");
+        ManualResetEventSlim release = a.Occupy();
+        try
+        {
+            Task<Exception?> aRemoves = a.Spawn(() => Catch(() => b.RemoveTaskQueue(queue))).AsTask();
+            b.Post(() => a.SynchronizationContext.Send(_ => { }, null));
+            await WaitUntil(() => a.GetStats().InboxLength == 2, "b to block on a");
+            release.Set();
+
+            (await aRemoves.Within("a's RemoveTaskQueue on b (waiting would deadlock)"))
+                .Should().BeOfType<InvalidOperationException>()
+                .Which.Message.Should().StartWith(
+                    "RemoveTaskQueue on executor 'blocked-on-remover' from the thread of executor 'remover' would deadlock: "
+                    + "'blocked-on-remover' is blocked in Send into executor 'remover'.");
+        }
+        finally
+        {
+            release.Set();
+            await Task.WhenAll(a.DisposeAsync().AsTask(), b.DisposeAsync().AsTask()).Within("both executors to stop");
+            release.Dispose();
         }
     }
 
