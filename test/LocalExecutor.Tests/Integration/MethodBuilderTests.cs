@@ -95,6 +95,61 @@ public sealed class MethodBuilderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task From_the_thread_pool_a_local_method_runs_on_Default_and_an_active_scope_wins_over_it()
+    {
+        await using LocalExecutor fallback = Executors.Start("default");
+        LocalExecutor? saved = LocalExecutor.Default;
+        LocalExecutor.Default = fallback;
+        try
+        {
+            Thread unscoped = await Task.Run(() => WhereAmILocal().AsTask()).Within("the local method with no scope");
+            Thread scoped = await Task.Run(() =>
+            {
+                using (_executor.EnterScope())
+                {
+                    return WhereAmILocal().AsTask();
+                }
+            }).Within("the local method in a scope");
+
+            unscoped.Should().BeSameAs(fallback.Thread, "with no scope the method runs on Default");
+            scoped.Should().BeSameAs(_executor.Thread, "the scope wins over Default");
+        }
+        finally
+        {
+            LocalExecutor.Default = saved;
+        }
+    }
+
+    [Fact]
+    public async Task A_local_method_starts_in_the_task_queue_of_its_caller_or_of_the_spawn_that_calls_it()
+    {
+        TaskQueueHandle queue = _executor.CreateTaskQueue("caller's");
+        TaskQueueHandle? fromCodeInTheQueue = await _executor.Spawn(queue, async () => await WhichQueueLocal()).Within("a local method called in the queue");
+        TaskQueueHandle? fromTheSpawn = await _executor.Spawn(queue, () => WhichQueueLocal()).Within("a local method spawned into the queue");
+
+        fromCodeInTheQueue.Should().Be(queue, "a method called from code running in a queue starts in that queue, not the default one");
+        fromTheSpawn.Should().Be(queue, "a method spawned into a queue from another thread starts there");
+    }
+
+    [Fact]
+    public async Task From_the_thread_pool_a_local_method_whose_executor_has_stopped_throws_ObjectDisposedException()
+    {
+        LocalExecutor stopped = Executors.Start("stopped-default");
+        await stopped.DisposeAsync();
+        LocalExecutor? saved = LocalExecutor.Default;
+        LocalExecutor.Default = stopped;
+        try
+        {
+            Func<Task> call = () => Task.Run(() => WhereAmILocal().AsTask());
+            await call.Should().ThrowAsync<ObjectDisposedException>("a method that could never run is refused where it is called");
+        }
+        finally
+        {
+            LocalExecutor.Default = saved;
+        }
+    }
+
+    [Fact]
     public void Without_any_executor_the_call_fails_clearly()
     {
         LocalExecutor? saved = LocalExecutor.Default;
@@ -227,6 +282,12 @@ public sealed class MethodBuilderTests : IAsyncLifetime
     {
         await Task.Yield();
         return Thread.CurrentThread;
+    }
+
+    private static async LocalTask<TaskQueueHandle?> WhichQueueLocal()
+    {
+        await Task.Yield();
+        return LocalExecutor.CurrentTaskQueue;
     }
 
     private static async LocalTask<Thread> WhereAmILocal()
