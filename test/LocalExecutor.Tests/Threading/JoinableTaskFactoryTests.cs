@@ -131,6 +131,35 @@ public sealed class JoinableTaskFactoryTests
         timerFired.Should().BeTrue("the executor's timer came due and fired inside the wait");
     }
 
+    [Fact]
+    public async Task Run_on_the_core_gives_each_task_queue_one_pass_at_what_it_held_so_a_queue_that_keeps_requeueing_waits_its_turn()
+    {
+        await using LocalExecutor executor = Executors.Start("jtf-passes");
+        TaskQueueHandle requeueing = executor.CreateTaskQueue("requeueing");
+        TaskQueueHandle single = executor.CreateTaskQueue("single");
+        JoinableTaskFactory jtf = executor.JoinableTaskFactory;
+
+        string order = await executor.OnExecutor(() => jtf.Run(async () =>
+        {
+            // Both queued before the wait, so the nested loop's first pass finds one item in each; the requeueing one's
+            // second step arrives during that pass and belongs to the next.
+            var steps = new System.Collections.Generic.List<string>();
+            LocalTask yielder = executor.Spawn(requeueing, async () =>
+            {
+                for (int step = 1; step <= 3; step++)
+                {
+                    steps.Add($"a{step}");
+                    await Task.Yield();
+                }
+            });
+            LocalTask once = executor.Spawn(single, () => steps.Add("b"));
+            await Soon(Task.WhenAll(yielder.AsTask(), once.AsTask()), "both queues' work").ConfigureAwait(true);
+            return string.Join(" ", steps);
+        })).Within("Run on the core");
+
+        order.Should().Be("a1 b a2 a3", "a pass runs the items a queue held when the pass reached it, then moves to the next queue");
+    }
+
     [LinuxFact]
     public async Task Run_on_the_core_serves_socket_readiness_while_it_waits()
     {
