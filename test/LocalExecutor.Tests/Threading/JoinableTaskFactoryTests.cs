@@ -132,6 +132,28 @@ public sealed class JoinableTaskFactoryTests
     }
 
     [Fact]
+    public async Task Run_on_the_core_wakes_from_its_sleep_when_the_work_it_waits_for_completes_on_another_thread()
+    {
+        await using LocalExecutor executor = Executors.Start("jtf-foreign-completion");
+        JoinableTaskFactory jtf = executor.JoinableTaskFactory;
+        var late = new TaskCompletionSource<int>(); // continuations run inline on the thread that completes it
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        Task<int> run = executor.OnExecutor(() => jtf.Run(async () =>
+        {
+            started.SetResult();
+            // The rest of the body runs on the completing thread: nothing is posted to the core, whose sleep only the
+            // completion of what Run waits for can end.
+            return await late.Task.ConfigureAwait(false);
+        }));
+        await started.Task.Within("the body to start");
+        Bounded.Until(() => !executor.IsAwakeForClock, "the core to sleep in Run");
+        late.SetResult(7);
+
+        (await Soon(run, "Run, once its work completed on another thread")).Should().Be(7);
+    }
+
+    [Fact]
     public async Task Run_on_the_core_gives_each_task_queue_one_pass_at_what_it_held_so_a_queue_that_keeps_requeueing_waits_its_turn()
     {
         await using LocalExecutor executor = Executors.Start("jtf-passes");
