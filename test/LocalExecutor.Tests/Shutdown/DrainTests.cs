@@ -169,6 +169,64 @@ public sealed class DrainTests
     }
 
     [Fact]
+    public async Task A_token_that_cannot_be_cancelled_lets_the_drain_last_until_the_work_in_flight_ends()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_token_that_cannot_be_cancelled_lets_the_drain_last_until_the_work_in_flight_ends));
+        var reply = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        LocalTask<int> handler = executor.Spawn(async () => await reply.Task);
+        await executor.Drain();
+
+        Task<ShutdownReport> shutdown = executor.ShutdownAsync(CancellationToken.None);
+        reply.SetResult(5);
+        ShutdownReport report = await shutdown.Within("the shutdown, once the work in flight ended");
+
+        (await handler).Should().Be(5, "the handler ran to its end in the drain");
+        report.DeadlineReached.Should().BeFalse();
+        report.CancelledTasks.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_negative_drain_deadline_is_refused_naming_it()
+    {
+        await using LocalExecutor executor = Executors.Start(nameof(A_negative_drain_deadline_is_refused_naming_it));
+        FluentActions.Invoking(() => { _ = executor.ShutdownAsync(TimeSpan.FromMilliseconds(-2)); })
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("deadline");
+        executor.Completion.IsCompleted.Should().BeFalse("a refused shutdown requests no stop");
+    }
+
+    [Fact]
+    public async Task A_token_cancelled_while_the_work_in_flight_does_not_return_gives_up_after_the_shutdown_timeout_saying_it_was_draining()
+    {
+        TimeSpan timeout = TimeSpan.FromMilliseconds(200);
+        var executor = new LocalExecutor(new LocalExecutorOptions { Name = "stuck-in-drain", ShutdownTimeout = timeout });
+        using var release = new ManualResetEventSlim();
+        using var stop = new CancellationTokenSource();
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopping = new TaskCompletionSource<Task<ShutdownReport>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = executor.Spawn(async () =>
+        {
+            stopping.SetResult(executor.ShutdownAsync(stop.Token)); // on its own thread: the drain begins after this turn
+            await resume.Task;
+            blocking.SetResult();
+            release.Wait(Bounded.Timeout); // work in flight that does not return
+        });
+        Task<ShutdownReport> shutdown = await stopping.Task.Within("the stop request");
+        Bounded.Until(() => !executor.IsAwakeForClock, "the core to sleep in its drain");
+        resume.SetResult();
+        await blocking.Task.Within("the work in flight to resume and block");
+
+        stop.Cancel(); // ends the drain; the thread then has the shutdown timeout to come back
+        ShutdownTimeoutException failure = (await FluentActions.Awaiting(() => shutdown.Within(timeout + TimeSpan.FromSeconds(5), "the shutdown to give up once the token was cancelled"))
+            .Should().ThrowAsync<ShutdownTimeoutException>()).Which;
+
+        failure.Timeout.Should().Be(timeout);
+        failure.ThreadActivity.Should().StartWith("draining: running the work in flight (user code that does not return)");
+        release.Set();
+        await executor.Completion.Within("the stop, once the work returned");
+    }
+
+    [Fact]
     public async Task A_second_shorter_shutdown_brings_the_deadline_closer_and_both_get_the_same_report()
     {
         LocalExecutor executor = Executors.Start(nameof(A_second_shorter_shutdown_brings_the_deadline_closer_and_both_get_the_same_report));

@@ -295,23 +295,9 @@ public sealed class JoinableTaskFactoryTests
 
     /// <summary>A short bound for work the core must run while it waits in <c>Run</c>: a nested loop that skips that
     /// kind of work fails the test in seconds, naming what it never completed.</summary>
-    private static async Task Soon(Task task, string what)
-    {
-        try
-        {
-            await task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(true);
-        }
-        catch (TimeoutException) when (!task.IsCompleted)
-        {
-            throw new TimeoutException($"The core waiting in Run did not complete {what} within 5 s.");
-        }
-    }
+    private static Task Soon(Task task, string what) => task.Within(TimeSpan.FromSeconds(5), $"the core waiting in Run to complete {what}");
 
-    private static async Task<T> Soon<T>(Task<T> task, string what)
-    {
-        await Soon((Task)task, what).ConfigureAwait(true);
-        return await task.ConfigureAwait(true);
-    }
+    private static Task<T> Soon<T>(Task<T> task, string what) => task.Within(TimeSpan.FromSeconds(5), $"the core waiting in Run to complete {what}");
 }
 
 internal static class LocalTaskWork
