@@ -180,6 +180,8 @@ public sealed class JoinableTaskFactoryTests
         })).Within("Run on the core");
 
         order.Should().Be("a1 b a2 a3", "a pass runs the items a queue held when the pass reached it, then moves to the next queue");
+        single.GetStats().ItemsRun.Should().Be(1, "an item run inside Run counts in its queue's statistics");
+        requeueing.GetStats().ItemsRun.Should().BeGreaterThanOrEqualTo(3);
     }
 
     [LinuxFact]
