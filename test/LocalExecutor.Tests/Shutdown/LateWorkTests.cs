@@ -123,6 +123,28 @@ public sealed class LateWorkTests
     }
 
     [Fact]
+    public async Task A_LateWork_handler_that_throws_is_reported_with_its_exception_and_the_late_work_still_runs()
+    {
+        LocalExecutor executor = Executors.Start(nameof(A_LateWork_handler_that_throws_is_reported_with_its_exception_and_the_late_work_still_runs));
+        var handlerFailure = new FormatException("the handler's own bug");
+        executor.LateWork += (_, _) => throw handlerFailure;
+        var reported = new TaskCompletionSource<UnhandledExecutorExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.UnhandledException += (_, e) => reported.TrySetResult(e);
+        var late = new TaskCompletionSource<int>();
+        var resumedOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.Post(() => _ = ResumesLateAsync(late.Task, resumedOnPool));
+        await executor.Drain();
+        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+
+        FluentActions.Invoking(() => late.SetResult(1)).Should().NotThrow("a handler's exception is not thrown into the thread that completed some task");
+
+        UnhandledExecutorExceptionEventArgs report = await reported.Task.Within(TimeSpan.FromSeconds(5), "the handler's failure to be reported");
+        report.Exception.Should().BeSameAs(handlerFailure);
+        report.Origin.Should().Be(UnhandledExceptionOrigin.LateWork);
+        (await resumedOnPool.Task.Within("the late continuation, despite its handler")).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes()
     {
         LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes));
