@@ -274,16 +274,42 @@ public sealed class JoinableTaskFactoryTests
         // the turn across the sleep would count a stall at its first look after it. The sleep is a thread-pool timer's:
         // its completion wakes the nested loop, which returns to Run without a turn of its own, and Run resumes the
         // method in the same turn (a local timer's wake would run a nested turn, which the watcher times afresh anyway).
+        // A neighbour that stays awake keeps the clock looking while this core sleeps: a watcher that took the sleep for
+        // the turn still running would count it at those looks.
+        await using LocalExecutor neighbour = Executors.Start("jtf-stall-neighbour");
+        bool sleptAndLooked = false;
+        neighbour.Post(() => SpinWait.SpinUntil(() => Volatile.Read(ref sleptAndLooked), Bounded.Timeout));
         await executor.OnExecutor(() => jtf.Run(async () =>
         {
             WaitForLooks(2); // the watcher has seen the turn running before the sleep
             await Task.Delay(2 * threshold);
             looksAfterTheSleep = WaitForLooks(2);
         }));
+        Volatile.Write(ref sleptAndLooked, true);
 
         looksAfterTheSleep.Should().BeGreaterThanOrEqualTo(2, "the watcher looked at the turn after its sleep");
         executor.GetStats().Stalls.Should().Be(0);
         Volatile.Read(ref reports).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_turn_that_loops_on_after_its_Run_on_the_core_returned_is_still_reported_as_a_stall()
+    {
+        TimeSpan threshold = TimeSpan.FromMilliseconds(100);
+        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "jtf-stall-after", StallThreshold = threshold });
+        JoinableTaskFactory jtf = executor.JoinableTaskFactory;
+        var stalled = new TaskCompletionSource<ExecutorStalledEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.Stalled += (_, e) => stalled.TrySetResult(e);
+
+        // The turn sleeps in Run's nested loop, then, awake again, does not return: the watcher must time that part.
+        await executor.OnExecutor(() =>
+        {
+            jtf.Run(async () => await Task.Delay(TimeSpan.FromMilliseconds(20)));
+            SpinWait.SpinUntil(() => stalled.Task.IsCompleted, TimeSpan.FromSeconds(5));
+        });
+
+        stalled.Task.IsCompleted.Should().BeTrue("the turn ran on for 50 thresholds after Run returned");
+        (await stalled.Task).Duration.Should().BeGreaterThanOrEqualTo(threshold);
     }
 
     /// <summary>Waits, awake on the calling thread, until the stall watcher (the preemption clock) has taken
