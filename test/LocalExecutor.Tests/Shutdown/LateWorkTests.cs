@@ -144,29 +144,41 @@ public sealed class LateWorkTests
         (await resumedOnPool.Task.Within("the late continuation, despite its handler")).Should().BeTrue();
     }
 
-    [Fact]
-    public async Task Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes()
+    [Theory]
+    [InlineData(LateWorkKind.ScheduledTask)]
+    [InlineData(LateWorkKind.Continuation)]
+    public async Task Under_RunOnThreadPool_work_left_queued_by_the_shutdown_runs_on_the_thread_pool(LateWorkKind kind)
     {
-        LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_scheduled_task_left_by_the_shutdown_runs_on_the_thread_pool_and_completes));
+        LocalExecutor executor = Executors.Start($"{nameof(Under_RunOnThreadPool_work_left_queued_by_the_shutdown_runs_on_the_thread_pool)}-{kind}");
         var raised = new ConcurrentQueue<LateWorkEventArgs>();
         executor.LateWork += (_, e) => raised.Enqueue(e);
         using ManualResetEventSlim release = executor.Occupy();
-        var chain = new RequeueWhileOnCore(executor);
+        var chain = new RequeueWhileOnCore(executor, kind == LateWorkKind.ScheduledTask
+            ? run => Task.Factory.StartNew(run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler)
+            : run =>
+            {
+                executor.Post(run); // on the owner thread a Post is queued even while it stops: the chain outlasts it
+                return Task.CompletedTask; // a Post has no task to watch
+            });
 
-        // As under Reject: the chain outlasts the shutdown's passes, so one task is left queued. Off the core it stops
-        // queueing, so the task the thread pool runs is the last.
-        _ = Task.Factory.StartNew(chain.Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
+        // As under Reject: the chain outlasts the shutdown's passes, so one item is left queued. Off the core it stops
+        // queueing, so the item the thread pool runs is the last.
+        _ = chain.QueueNext(chain.Run);
         Task<ShutdownReport> shutdown = executor.ShutdownAsync(TimeSpan.Zero);
         release.Set();
         await shutdown.Within("the shutdown");
 
-        (await chain.RanOffTheCore.Task.Within("the task left by the shutdown, on the thread pool"))
+        (await chain.RanOffTheCore.Task.Within(TimeSpan.FromSeconds(5), $"the {kind} left by the shutdown, on the thread pool"))
             .Should().BeTrue("it ran on a thread-pool thread");
-        await chain.Last!.Within("the task left by the shutdown to complete");
-        chain.Last!.Status.Should().Be(TaskStatus.RanToCompletion);
+        if (kind == LateWorkKind.ScheduledTask)
+        {
+            await chain.Last!.Within("the task left by the shutdown to complete");
+            chain.Last!.Status.Should().Be(TaskStatus.RanToCompletion);
+        }
+
         executor.LateWorkItems.Should().Be(1);
         LateWorkEventArgs e = raised.Should().ContainSingle().Which;
-        e.Kind.Should().Be(LateWorkKind.ScheduledTask);
+        e.Kind.Should().Be(kind);
         e.RunsOnThreadPool.Should().BeTrue();
     }
 
@@ -218,18 +230,22 @@ public sealed class LateWorkTests
         received.SetResult((item, Thread.CurrentThread.IsThreadPoolThread));
     }
 
-    /// <summary>Tasks that queue the next while they run on the executor's thread, and end the chain where they run off it.</summary>
-    private sealed class RequeueWhileOnCore(LocalExecutor executor)
+    /// <summary>Work items that queue the next while they run on the executor's thread, and end the chain where they run
+    /// off it.</summary>
+    private sealed class RequeueWhileOnCore(LocalExecutor executor, Func<Action, Task> queueNext)
     {
         public TaskCompletionSource<bool> RanOffTheCore { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>The last item's task (a completed one for a Post).</summary>
         public Task? Last { get; private set; }
+
+        public Func<Action, Task> QueueNext => queueNext;
 
         public void Run()
         {
             if (LocalExecutor.Current == executor)
             {
-                Last = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.None, executor.Scheduler);
+                Last = queueNext(Run);
             }
             else
             {
