@@ -18,11 +18,7 @@ public sealed class LateWorkTests
         LocalExecutor executor = Executors.Start(nameof(Under_RunOnThreadPool_a_late_continuation_is_raised_then_runs_on_the_thread_pool));
         var raised = new ConcurrentQueue<LateWorkEventArgs>();
         executor.LateWork += (_, e) => raised.Enqueue(e);
-        var late = new TaskCompletionSource<int>();
-        var resumedOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        executor.Post(() => _ = ResumesLateAsync(late.Task, resumedOnPool));
-        await executor.Drain();
-        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+        (TaskCompletionSource<int> late, TaskCompletionSource<bool> resumedOnPool) = await StopWithAMethodAwaitingLateWork(executor);
 
         late.SetResult(1); // the await's continuation is posted to a stopped executor
 
@@ -49,11 +45,7 @@ public sealed class LateWorkTests
         executor.UnhandledException += (_, e) => reported.TrySetResult(e);
         var raised = new ConcurrentQueue<LateWorkEventArgs>();
         executor.LateWork += (_, e) => raised.Enqueue(e);
-        var late = new TaskCompletionSource<int>();
-        var resumed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        executor.Post(() => _ = ResumesLateAsync(late.Task, resumed));
-        await executor.Drain();
-        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+        (TaskCompletionSource<int> late, TaskCompletionSource<bool> resumed) = await StopWithAMethodAwaitingLateWork(executor);
 
         late.SetResult(1); // the late path rejects synchronously, on this thread, before SetResult returns
 
@@ -130,11 +122,7 @@ public sealed class LateWorkTests
         executor.LateWork += (_, _) => throw handlerFailure;
         var reported = new TaskCompletionSource<UnhandledExecutorExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         executor.UnhandledException += (_, e) => reported.TrySetResult(e);
-        var late = new TaskCompletionSource<int>();
-        var resumedOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        executor.Post(() => _ = ResumesLateAsync(late.Task, resumedOnPool));
-        await executor.Drain();
-        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+        (TaskCompletionSource<int> late, TaskCompletionSource<bool> resumedOnPool) = await StopWithAMethodAwaitingLateWork(executor);
 
         FluentActions.Invoking(() => late.SetResult(1)).Should().NotThrow("a handler's exception is not thrown into the thread that completed some task");
 
@@ -290,6 +278,19 @@ public sealed class LateWorkTests
 
             return true;
         }
+    }
+
+    /// <summary>Stops <paramref name="executor"/> while a method on it awaits a task the test completes later: completing
+    /// it then posts the method's continuation to the stopped executor, as late work. The second result completes when
+    /// the continuation runs, with whether it ran on the thread pool.</summary>
+    private static async Task<(TaskCompletionSource<int> Late, TaskCompletionSource<bool> Resumed)> StopWithAMethodAwaitingLateWork(LocalExecutor executor)
+    {
+        var late = new TaskCompletionSource<int>();
+        var resumed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        executor.Post(() => _ = ResumesLateAsync(late.Task, resumed));
+        await executor.Drain();
+        await executor.ShutdownAsync(TimeSpan.Zero).Within("the shutdown");
+        return (late, resumed);
     }
 
     private static async Task ResumesLateAsync(Task<int> late, TaskCompletionSource<bool> resumedOnPool)
