@@ -279,13 +279,19 @@ public sealed class JoinableTaskFactoryTests
         await using LocalExecutor neighbour = Executors.Start("jtf-stall-neighbour");
         bool sleptAndLooked = false;
         neighbour.Post(() => SpinWait.SpinUntil(() => Volatile.Read(ref sleptAndLooked), Bounded.Timeout));
-        await executor.OnExecutor(() => jtf.Run(async () =>
+        try
         {
-            WaitForLooks(2); // the watcher has seen the turn running before the sleep
-            await Task.Delay(2 * threshold);
-            looksAfterTheSleep = WaitForLooks(2);
-        }));
-        Volatile.Write(ref sleptAndLooked, true);
+            await executor.OnExecutor(() => jtf.Run(async () =>
+            {
+                WaitForLooks(2); // the watcher has seen the turn running before the sleep
+                await Task.Delay(2 * threshold);
+                looksAfterTheSleep = WaitForLooks(2);
+            }));
+        }
+        finally
+        {
+            Volatile.Write(ref sleptAndLooked, true); // a failed wait must not leave the neighbour spinning into its dispose
+        }
 
         looksAfterTheSleep.Should().BeGreaterThanOrEqualTo(2, "the watcher looked at the turn after its sleep");
         executor.GetStats().Stalls.Should().Be(0);
