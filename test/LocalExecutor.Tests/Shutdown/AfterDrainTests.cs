@@ -72,6 +72,53 @@ public sealed class AfterDrainTests
     }
 
     [Fact]
+    public async Task A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting()
+    {
+        // Send is refused once its target stops, except from the thread of another executor that is draining too (its
+        // in-flight work finishing a request). Such a Send that lands in the inbox after the target's last pass over it
+        // is found when the target leaves its core; nothing will ever run it, so its sender must be told, not left blocked.
+        LocalExecutor target = Executors.Start(nameof(A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting) + "-target");
+        LocalExecutor sender = Executors.Start(nameof(A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting) + "-sender");
+        using var sendNow = new ManualResetEventSlim();
+        var sendOutcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool callbackRan = false;
+        LocalSynchronizationContext targetContext = target.SynchronizationContext;
+        sender.Post(() =>
+        {
+            if (!sendNow.Wait(Bounded.Timeout))
+            {
+                sendOutcome.SetResult(new TimeoutException("the target's last pass never came"));
+                return;
+            }
+
+            try
+            {
+                targetContext.Send(_ => callbackRan = true, null);
+                sendOutcome.SetResult(null);
+            }
+            catch (Exception exception)
+            {
+                sendOutcome.SetResult(exception);
+            }
+        });
+        Task<ShutdownReport> senderStopped = sender.ShutdownAsync(Bounded.Timeout); // its callback is the work in flight
+
+        var never = new TaskCompletionSource();
+        LocalTask<int> stuck = target.Start(() => DrainTests.WaitForeverAsync(never.Task));
+        Task<int> turns = await target.OnExecutor(() => SendInTheLastPassAsync(stuck, target, sendNow));
+        await target.ShutdownAsync(ShortDeadline).Within("the target's shutdown");
+
+        (await turns.Within("the re-queueing method to end")).Should().Be(LocalExecutor.ShutdownPasses);
+        // The target tells the Send as it leaves its core, before its shutdown completes: only the sender's wake is left.
+        Exception? failure = await sendOutcome.Task.Within(TimeSpan.FromSeconds(5), "the Send that reached the target after its last pass to return");
+        failure.Should().BeOfType<ObjectDisposedException>("the target left its core without running the callback")
+            .Which.ObjectName.Should().Be(target.Name);
+        callbackRan.Should().BeFalse();
+        target.LateWorkItems.Should().Be(2, "the Send and the last pass's yield were both left in the inbox when the passes ran out");
+        await senderStopped.Within("the sender's shutdown, once its Send returned");
+    }
+
+    [Fact]
     public async Task A_callback_that_blocks_after_the_drain_is_named_by_the_shutdown_timeout()
     {
         var executor = new LocalExecutor(new LocalExecutorOptions
@@ -153,6 +200,33 @@ public sealed class AfterDrainTests
 
         seen.EndedOffCore = true;
         return seen;
+    }
+
+    /// <summary>Re-queues itself through the shutdown's passes; in the last one it lets the sender's Send go and keeps
+    /// the pass from ending until the Send is in the inbox. Returns its turns on the core.</summary>
+    private static async Task<int> SendInTheLastPassAsync(LocalTask awaited, LocalExecutor executor, ManualResetEventSlim sendNow)
+    {
+        try
+        {
+            await awaited;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        int turns = 0;
+        while (Executors.IsOn(executor))
+        {
+            if (++turns == LocalExecutor.ShutdownPasses)
+            {
+                sendNow.Set();
+                Bounded.Until(() => executor.GetStats().InboxLength > 0, "the Send from the draining executor is in the inbox");
+            }
+
+            await Task.Yield();
+        }
+
+        return turns;
     }
 
     private sealed class Requeued
