@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -71,14 +72,20 @@ public sealed class AfterDrainTests
         report.CancelledTaskTypes.Values.Sum().Should().Be(report.CancelledTasks);
     }
 
-    [Fact]
-    public async Task A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting()
+    [Theory]
+    [InlineData(LateWorkPolicy.RunOnThreadPool)]
+    [InlineData(LateWorkPolicy.Reject)]
+    public async Task A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting(LateWorkPolicy policy)
     {
         // Send is refused once its target stops, except from the thread of another executor that is draining too (its
         // in-flight work finishing a request). Such a Send that lands in the inbox after the target's last pass over it
-        // is found when the target leaves its core; nothing will ever run it, so its sender must be told, not left blocked.
-        LocalExecutor target = Executors.Start(nameof(A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting) + "-target");
-        LocalExecutor sender = Executors.Start(nameof(A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting) + "-sender");
+        // is found when the target leaves its core; nothing will ever run it, so its sender must be told, not left
+        // blocked, whatever the policy for late code says: a Send is not code the policy hands off or rejects.
+        string name = $"{nameof(A_send_from_a_draining_executor_that_reaches_the_inbox_after_the_last_pass_fails_instead_of_waiting)}-{policy}";
+        var target = new LocalExecutor(new LocalExecutorOptions { Name = name + "-target", LateWorkPolicy = policy });
+        var raised = new ConcurrentQueue<LateWorkEventArgs>();
+        target.LateWork += (_, e) => raised.Enqueue(e);
+        LocalExecutor sender = Executors.Start(name + "-sender");
         using var sendNow = new ManualResetEventSlim();
         var sendOutcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         bool callbackRan = false;
@@ -108,13 +115,19 @@ public sealed class AfterDrainTests
         Task<int> turns = await target.OnExecutor(() => SendInTheLastPassAsync(stuck, target, sendNow));
         await target.ShutdownAsync(ShortDeadline).Within("the target's shutdown");
 
-        (await turns.Within("the re-queueing method to end")).Should().Be(LocalExecutor.ShutdownPasses);
         // The target tells the Send as it leaves its core, before its shutdown completes: only the sender's wake is left.
         Exception? failure = await sendOutcome.Task.Within(TimeSpan.FromSeconds(5), "the Send that reached the target after its last pass to return");
         failure.Should().BeOfType<ObjectDisposedException>("the target left its core without running the callback")
             .Which.ObjectName.Should().Be(target.Name);
         callbackRan.Should().BeFalse();
         target.LateWorkItems.Should().Be(2, "the Send and the last pass's yield were both left in the inbox when the passes ran out");
+        raised.Where(e => e.Kind == LateWorkKind.Send).Should().ContainSingle()
+            .Which.RunsOnThreadPool.Should().BeFalse("the Send's callback does not run anywhere: its sender is told");
+        if (policy == LateWorkPolicy.RunOnThreadPool)
+        {
+            (await turns.Within("the re-queueing method to end on the thread pool")).Should().Be(LocalExecutor.ShutdownPasses);
+        }
+
         await senderStopped.Within("the sender's shutdown, once its Send returned");
     }
 
