@@ -6,8 +6,10 @@ namespace ThreadPerCore;
 /// The executors of a pool draining together: none ends its drain while another still has work in flight, so a shard
 /// finishing a request can still ask another shard, which would otherwise have found nothing to do, stopped, and refused
 /// it. Each member counts itself busy until it finds itself drained, and busy again if work reaches it after that (only a
-/// busy member can hand it some: new work from outside is refused). Once every member is drained at the same time, no
-/// work can appear any more: the group is done, for good, and every member ends its drain.
+/// busy member can hand it some: new work from outside is refused). The member handing new work on counts the receiver
+/// busy itself, before it can count itself drained, so the group never looks done while that work waits in an inbox.
+/// Once every member is drained at the same time, no work can appear any more: the group is done, for good, and every
+/// member ends its drain.
 /// </summary>
 internal sealed class DrainGroup
 {

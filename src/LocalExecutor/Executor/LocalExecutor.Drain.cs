@@ -74,6 +74,21 @@ public sealed partial class LocalExecutor
     internal bool JoinDrainGroup(DrainGroup group) =>
         !IsStopping && Interlocked.CompareExchange(ref _drain.Group, group, null) is null;
 
+    /// <summary>
+    /// Another draining executor's thread handed this one work (it is in the inbox): if this executor had counted itself
+    /// drained in its group, it counts busy again now, while the sender is still running the work that hands it on and so
+    /// still counts busy itself. Left to this executor's own next look, the sender could count itself drained first, end
+    /// the group's drain, and the work handed on would be cancelled unrun. The caller wakes the loop after this, so that a
+    /// receiver that had already run the work and counted itself drained again looks once more.
+    /// </summary>
+    private void CountBusyForHandedWork()
+    {
+        if (Volatile.Read(ref _drain.Group) is { } group && _drain.TryCountBusy())
+        {
+            group.Busy();
+        }
+    }
+
     /// <summary>Wakes the loop to look at its drain again (its group is done).</summary>
     internal void WakeForDrain() => _parker.Unpark();
 
@@ -186,12 +201,16 @@ public sealed partial class LocalExecutor
             // In a pool, the drain ends when every shard is drained at once (or at the deadline).
             if (idle != drain.CountedIdle)
             {
-                drain.CountedIdle = idle;
                 if (idle)
                 {
-                    group.Idle();
+                    // Published before the second look, so work handed on meanwhile is either seen by it or clears the mark.
+                    drain.BeginCountingIdle();
+                    if (drain.FinishCountingIdle(stillDrained: IsDrained()))
+                    {
+                        group.Idle();
+                    }
                 }
-                else
+                else if (drain.TryCountBusy())
                 {
                     group.Busy();
                 }

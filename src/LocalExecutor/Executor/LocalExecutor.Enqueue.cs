@@ -62,6 +62,7 @@ public sealed partial class LocalExecutor
             if (t_current is { IsStopping: true } caller && caller != this && _gate.Enter(refuseWhenStopping: false) == ShutdownGate.Admission.Admitted)
             {
                 _inbox.Enqueue(item);
+                CountBusyForHandedWork();
                 _gate.Exit();
                 _parker.Unpark();
                 return;
