@@ -83,7 +83,7 @@ public sealed partial class LocalExecutor
     /// </summary>
     private void CountBusyForHandedWork()
     {
-        if (Volatile.Read(ref _drain.Group) is { } group && _drain.TryCountBusy())
+        if (Volatile.Read(ref _drain.Group) is { } group && _drain.GroupCount.TryCountBusy())
         {
             group.Busy();
         }
@@ -199,18 +199,18 @@ public sealed partial class LocalExecutor
         if (Volatile.Read(ref drain.Group) is { } group)
         {
             // In a pool, the drain ends when every shard is drained at once (or at the deadline).
-            if (idle != drain.CountedIdle)
+            if (idle != drain.GroupCount.CountedIdle)
             {
                 if (idle)
                 {
                     // Published before the second look, so work handed on meanwhile is either seen by it or clears the mark.
-                    drain.BeginCountingIdle();
-                    if (drain.FinishCountingIdle(stillDrained: IsDrained()))
+                    drain.GroupCount.BeginCountingIdle();
+                    if (drain.GroupCount.FinishCountingIdle(stillDrained: IsDrained()))
                     {
                         group.Idle();
                     }
                 }
-                else if (drain.TryCountBusy())
+                else if (drain.GroupCount.TryCountBusy())
                 {
                     group.Busy();
                 }

@@ -481,7 +481,7 @@ public sealed partial class LocalExecutor
     /// deadline. A nested park (<see cref="PumpUntil"/>) leaves it out: its turn is itself in flight.</summary>
     /// <remarks>Alone, a drain never counts itself idle (it ends at the first idle look), so "drained now" is the change;
     /// in a pool's group, idle is what it counts.</remarks>
-    private bool HasLoopWork() => HasForeignWork() || (_gate.IsStopRequested && IsDrained() != _drain.CountedIdle);
+    private bool HasLoopWork() => HasForeignWork() || (_gate.IsStopRequested && IsDrained() != _drain.GroupCount.CountedIdle);
 
     private bool SpinForWork()
     {

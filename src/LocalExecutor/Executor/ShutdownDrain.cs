@@ -80,42 +80,8 @@ internal sealed class ShutdownDrain : TimerEntry
     /// before the stop is requested.</summary>
     public DrainGroup? Group;
 
-    // How this member counts in its group: busy, drained (the group was told), or about to count drained (the owner
-    // published that and is looking once more). Changed by the owner, and set back to busy by the thread of another
-    // draining executor that hands this one work.
-    private const int CountedBusy = 0;
-    private const int CountedDrained = 1;
-    private const int CountingDrained = 2;
-    private int _groupCount;
-
-    /// <summary>True while this member counts itself drained in its <see cref="Group"/>; always false for an executor
-    /// draining alone. The loop's sleep compares it with what is in flight now, so that work ending without a turn of
-    /// its own is seen at once.</summary>
-    public bool CountedIdle => Volatile.Read(ref _groupCount) == CountedDrained;
-
-    /// <summary>The owner found nothing in flight: it publishes that it is about to count itself drained, and must then
-    /// look again (<see cref="FinishCountingIdle"/>). A hand-off that enqueued its work before this either is seen by
-    /// that second look or sees this mark and clears it (both are full fences), so none is missed.</summary>
-    public void BeginCountingIdle() => Interlocked.Exchange(ref _groupCount, CountingDrained);
-
-    /// <summary>The owner's second look: true if the member is now counted drained, and the caller tells the group;
-    /// false if work arrived in between (it is seen, or a hand-off cleared the mark), and it stays busy.</summary>
-    public bool FinishCountingIdle(bool stillDrained)
-    {
-        if (stillDrained)
-        {
-            return Interlocked.CompareExchange(ref _groupCount, CountedDrained, CountingDrained) == CountingDrained;
-        }
-
-        Interlocked.CompareExchange(ref _groupCount, CountedBusy, CountingDrained); // unless a hand-off cleared it already
-        return false;
-    }
-
-    /// <summary>Counts this member busy again, owner or not. True if it was counted drained, so the caller tells the
-    /// group; a member about to count itself drained only loses its mark. The thread of another draining executor
-    /// calls it after it enqueued work for this one and before it can count itself drained: otherwise the group could
-    /// look done while that work waits in the inbox, and it would be cancelled unrun.</summary>
-    public bool TryCountBusy() => Interlocked.Exchange(ref _groupCount, CountedBusy) == CountedDrained;
+    /// <summary>How this member counts in its <see cref="Group"/>; always busy for an executor draining alone.</summary>
+    public DrainGroupCount GroupCount;
 
     public void Start(long now, int tasksInFlight, long itemsRun)
     {
