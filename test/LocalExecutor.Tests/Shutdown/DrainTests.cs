@@ -341,6 +341,56 @@ public sealed class DrainTests
         }
     }
 
+    [Fact]
+    public async Task A_shard_that_found_itself_drained_and_starts_work_when_a_continuation_reaches_it_keeps_the_pool_draining()
+    {
+        var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), NamePrefix = "drain-resumed" });
+        LocalExecutor first = pool[0];
+        LocalExecutor other = pool[1];
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wake = new TaskCompletionSource(); // completed on the first shard: the awaiting method's continuation is posted to the other
+        var resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<LocalTask<int>> started = await other.OnExecutor(() => SpawnAfterAsync(wake.Task, other, finish.Task, resumed));
+        LocalTask<int> request = first.Spawn(async () =>
+        {
+            await go.Task;
+            wake.SetResult();
+            await resumed.Task; // the other shard resumed and started its work: only then does this request end
+            return 0;
+        });
+        await first.Drain();
+
+        Task<ShutdownReport> shutdown = pool.ShutdownAsync(Bounded.Timeout);
+        Bounded.Until(() => !other.IsAwakeForClock, "the other shard, whose method only awaits (no work in flight), to find itself drained and sleep");
+        go.SetResult();
+        (await request.Within("the request")).Should().Be(0);
+        LocalTask<int> spawned = await started.Within("the resumed method");
+        Bounded.Until(() => !first.IsAwakeForClock || spawned.IsCompleted,
+            "the first shard to find itself drained and sleep, waiting for the other (or, wrongly, the spawned work to end with the drain)");
+        spawned.IsCompleted.Should().BeFalse("the other shard counts itself busy again once it has work in flight: the pool's drain is not over");
+        finish.SetResult();
+        ShutdownReport report = await shutdown.Within("the pool's shutdown");
+
+        (await spawned.Within("the spawned work")).Should().Be(1, "the work started on the drained shard ran to its end there");
+        report.CancelledTasks.Should().Be(0);
+        report.DeadlineReached.Should().BeFalse();
+    }
+
+    /// <summary>A plain task method (not work in flight, so its shard counts itself drained while it waits) that, once
+    /// resumed, spawns work in flight on its core.</summary>
+    private static async Task<LocalTask<int>> SpawnAfterAsync(Task wake, LocalExecutor executor, Task finish, TaskCompletionSource resumed)
+    {
+        await wake;
+        LocalTask<int> spawned = executor.Spawn(async () =>
+        {
+            await finish;
+            return Executors.IsOn(executor) ? 1 : -1;
+        });
+        resumed.SetResult();
+        return spawned;
+    }
+
     private static async Task HandWorkToADrainedShardAsync(int round)
     {
         var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), NamePrefix = $"drain-handed-{round}" });
