@@ -168,26 +168,14 @@ public sealed class AfterDrainTests
     /// reports where it resumed once <paramref name="awaited"/> ended.</summary>
     private static async Task<bool> ResumesOnCoreAfterAsync(LocalTask awaited, LocalExecutor executor)
     {
-        try
-        {
-            await awaited;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await EndOfAsync(awaited);
 
         return Executors.IsOn(executor);
     }
 
     private static async Task BlockAfterAsync(LocalTask awaited, ManualResetEventSlim blocked, ManualResetEventSlim release)
     {
-        try
-        {
-            await awaited;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await EndOfAsync(awaited);
 
         blocked.Set();
         release.Wait(Bounded.Timeout);
@@ -195,13 +183,7 @@ public sealed class AfterDrainTests
 
     private static async Task<Requeued> RequeueWhileOnCoreAsync(LocalTask awaited, LocalExecutor executor)
     {
-        try
-        {
-            await awaited;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await EndOfAsync(awaited);
 
         var seen = new Requeued();
         while (Executors.IsOn(executor))
@@ -219,13 +201,7 @@ public sealed class AfterDrainTests
     /// the pass from ending until the Send is in the inbox. Returns its turns on the core.</summary>
     private static async Task<int> SendInTheLastPassAsync(LocalTask awaited, LocalExecutor executor, ManualResetEventSlim sendNow)
     {
-        try
-        {
-            await awaited;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await EndOfAsync(awaited);
 
         int turns = 0;
         while (Executors.IsOn(executor))
@@ -240,6 +216,18 @@ public sealed class AfterDrainTests
         }
 
         return turns;
+    }
+
+    /// <summary>Waits for <paramref name="awaited"/> to end, cancelled (as shutdown ends it) or not.</summary>
+    private static async Task EndOfAsync(LocalTask awaited)
+    {
+        try
+        {
+            await awaited;
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private sealed class Requeued

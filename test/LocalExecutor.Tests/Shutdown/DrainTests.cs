@@ -359,22 +359,9 @@ public sealed class DrainTests
             await resumed.Task; // the other shard resumed and started its work: only then does this request end
             return 0;
         });
-        await first.Drain();
 
-        Task<ShutdownReport> shutdown = pool.ShutdownAsync(Bounded.Timeout);
-        Bounded.Until(() => !other.IsAwakeForClock, "the other shard, whose method only awaits (no work in flight), to find itself drained and sleep");
-        go.SetResult();
-        (await request.Within("the request")).Should().Be(0);
-        LocalTask<int> spawned = await started.Within("the resumed method");
-        Bounded.Until(() => !first.IsAwakeForClock || spawned.IsCompleted,
-            "the first shard to find itself drained and sleep, waiting for the other (or, wrongly, the spawned work to end with the drain)");
-        spawned.IsCompleted.Should().BeFalse("the other shard counts itself busy again once it has work in flight: the pool's drain is not over");
-        finish.SetResult();
-        ShutdownReport report = await shutdown.Within("the pool's shutdown");
-
-        (await spawned.Within("the spawned work")).Should().Be(1, "the work started on the drained shard ran to its end there");
-        report.CancelledTasks.Should().Be(0);
-        report.DeadlineReached.Should().BeFalse();
+        await ShutDownWhileTheOtherShardIsDrainedAsync(pool, go, request, finish, () => started.Within("the resumed method"),
+            "the other shard counts itself busy again once it has work in flight: the pool's drain is not over");
     }
 
     /// <summary>A plain task method (not work in flight, so its shard counts itself drained while it waits) that, once
@@ -394,12 +381,11 @@ public sealed class DrainTests
     private static async Task HandWorkToADrainedShardAsync(int round)
     {
         var pool = new LocalExecutorPool(new LocalExecutorPoolOptions { Placement = PoolPlacement.Unbound(2), NamePrefix = $"drain-handed-{round}" });
-        LocalExecutor first = pool[0];
         LocalExecutor other = pool[1];
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         LocalTask<int>? handed = null;
-        LocalTask<int> request = first.Spawn(async () =>
+        LocalTask<int> request = pool[0].Spawn(async () =>
         {
             await go.Task;
             // Handed on, not awaited: the request ends while the other shard still has the work it was given.
@@ -410,19 +396,36 @@ public sealed class DrainTests
             });
             return 0;
         });
+
+        await ShutDownWhileTheOtherShardIsDrainedAsync(pool, go, request, finish, () => Task.FromResult(handed!),
+            $"the other shard is still draining in round {round}: the pool's drain is not over while it has work");
+    }
+
+    /// <summary>
+    /// Shuts <paramref name="pool"/> down, waits until its second shard, with nothing in flight, has found itself drained
+    /// and sleeps, then lets the first shard's <paramref name="request"/> go: it gives the second shard work (returned by
+    /// <paramref name="work"/> once the request ended) that waits for <paramref name="finish"/>. The first shard then
+    /// finds itself drained too; the pool's drain must still wait for that work, which must run to its end on its shard.
+    /// </summary>
+    private static async Task ShutDownWhileTheOtherShardIsDrainedAsync(
+        LocalExecutorPool pool, TaskCompletionSource go, LocalTask<int> request, TaskCompletionSource finish, Func<Task<LocalTask<int>>> work, string stillDraining)
+    {
+        LocalExecutor first = pool[0];
+        LocalExecutor other = pool[1];
         await first.Drain();
 
         Task<ShutdownReport> shutdown = pool.ShutdownAsync(Bounded.Timeout);
         Bounded.Until(() => !other.IsAwakeForClock, "the other shard, with nothing in flight, to find itself drained and sleep");
         go.SetResult();
         (await request.Within("the request")).Should().Be(0);
-        Bounded.Until(() => !first.IsAwakeForClock || handed!.IsCompleted,
-            "the first shard to find itself drained and sleep, waiting for the other (or, wrongly, the handed work to end with the drain)");
-        handed!.IsCompleted.Should().BeFalse($"the other shard is still draining in round {round}: the pool's drain is not over while it has work");
+        LocalTask<int> given = await work();
+        Bounded.Until(() => !first.IsAwakeForClock || given.IsCompleted,
+            "the first shard to find itself drained and sleep, waiting for the other (or, wrongly, the given work to end with the drain)");
+        given.IsCompleted.Should().BeFalse(stillDraining);
         finish.SetResult();
         ShutdownReport report = await shutdown.Within("the pool's shutdown");
 
-        (await handed.Within("the handed work")).Should().Be(1, "the work handed to a drained shard ran to its end on that shard");
+        (await given.Within("the work given to the drained shard")).Should().Be(1, "the work given to a drained shard ran to its end on that shard");
         report.CancelledTasks.Should().Be(0);
         report.DeadlineReached.Should().BeFalse("the drain ended when both shards were drained, long before its deadline");
     }
