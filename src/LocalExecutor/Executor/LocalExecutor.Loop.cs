@@ -391,6 +391,10 @@ public sealed partial class LocalExecutor
         }
     }
 
+    /// <summary>From now on the per-item checks read the public properties, as on a runtime without the fields (owner
+    /// thread): lets the tests run that path on this one.</summary>
+    internal void UsePublicContextProperties() => _loopRawContextKnown = false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RestoreContext(ExecutionContext? context)
     {

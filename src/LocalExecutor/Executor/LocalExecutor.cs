@@ -160,6 +160,10 @@ public sealed partial class LocalExecutor : IAsyncDisposable, IDisposable
     /// <summary>The deadline of the running slice (<see cref="long.MaxValue"/> between slices), read by the clock thread.</summary>
     internal long SliceDeadlineForClock => Volatile.Read(ref _sliceDeadline);
 
+    /// <summary>When the running slice started, on the clock its deadline is on (owner thread: tests check a slice's
+    /// length from inside it).</summary>
+    internal long SliceStartForTests => _sliceStart;
+
     /// <summary>True when <paramref name="queue"/> is the queue whose work runs on the calling thread now, or, outside
     /// any queue's work on its executor's thread, when it is the default queue. Decides whether a new async body may
     /// start inline.</summary>
