@@ -146,6 +146,24 @@ public sealed class StallDetectionTests
         Volatile.Read(ref reports).Should().Be(0);
     }
 
+    /// <summary>A timer fires in a turn of its own, between items: that turn must open and close like any other, or
+    /// the watcher would take the turns after it for the pauses between turns.</summary>
+    [Fact]
+    public async Task A_turn_that_stalls_after_a_timer_fired_is_still_reported()
+    {
+        await using LocalExecutor executor = Start(TimeSpan.FromMilliseconds(50));
+        using var reported = new ManualResetEventSlim();
+        executor.Stalled += (_, _) => reported.Set();
+        using var release = new ManualResetEventSlim();
+
+        LocalTask stalling = executor.Start(() => StallingWork.BlockAfterASleepAsync(executor, release));
+        bool seen = reported.Wait(TimeSpan.FromSeconds(10));
+        release.Set();
+        await stalling.Within("the stalled task to finish");
+
+        seen.Should().BeTrue("the turn blocked after the sleep's timer fired is reported while it runs");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]
@@ -169,6 +187,12 @@ internal static class StallingWork
     public static async LocalTask BlockAsync(ManualResetEventSlim release)
     {
         await LocalExecutor.Yield(); // the stall happens in a later poll, not in the first
+        release.Wait(Bounded.Timeout);
+    }
+
+    public static async LocalTask BlockAfterASleepAsync(LocalExecutor executor, ManualResetEventSlim release)
+    {
+        await executor.Sleep(TimeSpan.FromMilliseconds(1));
         release.Wait(Bounded.Timeout);
     }
 
