@@ -82,12 +82,13 @@ public sealed class QueueSelectionTests
         TaskQueueHandle busy = executor.CreateTaskQueue("busy", 100);
         TaskQueueHandle idle = executor.CreateTaskQueue("idle", 100);
 
-        await executor.Spawn(() =>
+        LocalTask[] ran = await executor.Spawn(() =>
         {
             LocalTask work = executor.Spawn(busy, () => { });
             busy.Queue.VRuntime = Lead; // as if it had run alone for a long time
-            return work;
-        }).Within("the busy queue's slice");
+            return new[] { work };
+        }).Within("the queueing item");
+        await ran[0].Within("the busy queue's slice");
 
         long woken = await executor.Spawn(idle, () => idle.Queue.VRuntime).Within("the idle queue's first item");
 
@@ -104,14 +105,15 @@ public sealed class QueueSelectionTests
         const long Start = LocalExecutor.VRuntimeRebaseThreshold + 1;
         const long Difference = 5_000;
 
-        await executor.Spawn(() =>
+        LocalTask[] ran = await executor.Spawn(() =>
         {
             LocalTask work = executor.Spawn(running, () => { });
             running.Queue.VRuntime = Start; // past the threshold: the slice that runs it shifts every queue down
             above.Queue.VRuntime = Start + Difference;
             below.Queue.VRuntime = 7;
-            return work;
-        }).Within("the slice past the threshold");
+            return new[] { work };
+        }).Within("the queueing item");
+        await ran[0].Within("the slice past the threshold");
 
         (long Running, long Above, long Below) after = await executor.Spawn(() =>
             (running.Queue.VRuntime, above.Queue.VRuntime, below.Queue.VRuntime)).Within("a read after the slice");
