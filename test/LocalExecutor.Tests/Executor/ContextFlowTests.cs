@@ -199,37 +199,6 @@ public sealed class ContextFlowTests : IAsyncLifetime
         seen.Should().Be("sender", "the callback runs in the context captured where Send was called");
     }
 
-    /// <summary>Each item's contexts are reset when it returns to the loop, both by the fast path (the fields read off
-    /// the thread) and by the public properties a runtime without those fields uses. The items carry no context of
-    /// their own (flow is suppressed when they are posted), so the second runs in whatever the first left.</summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Work_leaves_neither_its_AsyncLocal_values_nor_its_synchronization_context_to_the_next_item(bool publicProperties)
-    {
-        await using var executor = new LocalExecutor(new LocalExecutorOptions { Name = "context-reset" });
-        if (publicProperties)
-        {
-            await executor.Spawn(executor.UsePublicContextProperties).Within("the switch to the public properties");
-        }
-
-        SynchronizationContext queueContext = await executor.Spawn(() => SynchronizationContext.Current!).Within("the queue's context");
-        var next = new TaskCompletionSource<(string? Value, SynchronizationContext? Context)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (ExecutionContext.SuppressFlow())
-        {
-            executor.Post(() =>
-            {
-                Ambient.Value = "left behind";
-                SynchronizationContext.SetSynchronizationContext(new SynchronizationContext());
-            });
-            executor.Post(() => next.SetResult((Ambient.Value, SynchronizationContext.Current)));
-        }
-
-        (string? value, SynchronizationContext? seenContext) = await next.Task.Within("the next item");
-        value.Should().BeNull("the AsyncLocal value belonged to the item that set it");
-        seenContext.Should().BeSameAs(queueContext, "the queue's own context is put back after each item");
-    }
-
     private async Task<string?> SeenByAction()
     {
         string? seen = null;

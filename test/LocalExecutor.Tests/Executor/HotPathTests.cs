@@ -32,9 +32,17 @@ public sealed class HotPathTests : IAsyncLifetime
             .Should().BeSameAs(_executor.SynchronizationContext);
     }
 
-    [Fact]
-    public async Task Contexts_left_by_one_callback_are_reset_before_the_next_in_the_same_turn()
+    /// <summary>With <paramref name="publicProperties"/> the check takes the path of a runtime without the thread fields.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Contexts_left_by_one_callback_are_reset_before_the_next_in_the_same_turn(bool publicProperties)
     {
+        if (publicProperties)
+        {
+            await _executor.OnExecutor(_executor.UsePublicContextProperties);
+        }
+
         // Two callbacks queued back to back run in one slice, so what resets the contexts between them is the per-item
         // check, not the one at the start of a slice.
         var local = new AsyncLocal<string>();
