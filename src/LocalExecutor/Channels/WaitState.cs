@@ -94,7 +94,8 @@ internal struct WaitState<TWaiter>
     /// <summary>How many signals of reclaimed waits have not arrived yet (for tests and debuggers).</summary>
     public readonly int OwedSignals => (Volatile.Read(in _word) & OwedMask) >> OwedShift;
 
-    private readonly string DebuggerState
+    /// <summary>What a debugger shows for the wait: its version, the signals owed, and the flags of the current wait.</summary>
+    public readonly string DebuggerState
     {
         get
         {

@@ -115,4 +115,57 @@ public sealed class ChannelOperationContractTests
         nextWoken.Wait(Bound).Should().BeTrue();
         next.Result.Should().Be(2);
     }
+
+    [Fact]
+    public void A_finished_receive_refuses_its_stale_token_and_leaves_the_next_item_to_the_next_receive()
+    {
+        var channel = new SharedChannel<int>(2);
+        ValueTask<int> receive = channel.ReceiveAsync();
+        using var woken = new ManualResetEventSlim();
+        receive.GetAwaiter().UnsafeOnCompleted(woken.Set);
+        channel.TrySend(1).Should().BeTrue();
+        woken.Wait(Bound).Should().BeTrue("the send wakes the receive");
+        receive.Result.Should().Be(1);
+
+        channel.TrySend(2).Should().BeTrue();
+        Func<bool> status = () => receive.IsCompleted;
+        status.Should().Throw<InvalidOperationException>("the wait ended: asking its status with its token is a misuse");
+        Func<int> result = () => receive.Result;
+        result.Should().Throw<InvalidOperationException>("a second read of a finished receive must not take the next item");
+        channel.TryReceive(out int next).Should().BeTrue();
+        next.Should().Be(2);
+    }
+
+    [Fact]
+    public void A_receive_asked_for_its_result_before_it_ended_throws_and_still_receives()
+    {
+        var channel = new SharedChannel<int>(1);
+        ValueTask<int> receive = channel.ReceiveAsync();
+
+        Func<int> early = () => receive.Result;
+        early.Should().Throw<InvalidOperationException>("the channel is empty: there is no result yet, not a default one");
+
+        using var woken = new ManualResetEventSlim();
+        receive.GetAwaiter().UnsafeOnCompleted(woken.Set);
+        channel.TrySend(5).Should().BeTrue();
+        woken.Wait(Bound).Should().BeTrue("the early read left the wait in place");
+        receive.Result.Should().Be(5);
+    }
+
+    [Fact]
+    public void A_receive_cancelled_while_it_waits_reports_Canceled_to_whoever_checks_its_status()
+    {
+        var channel = new SharedChannel<int>(1);
+        using var source = new CancellationTokenSource();
+        ValueTask<int> receive = channel.ReceiveAsync(source.Token);
+        using var woken = new ManualResetEventSlim();
+        receive.GetAwaiter().UnsafeOnCompleted(woken.Set); // subscribes the token
+
+        source.Cancel();
+
+        woken.Wait(Bound).Should().BeTrue("the cancel wakes the receive");
+        receive.IsCanceled.Should().BeTrue("its status is Canceled before anybody reads the result");
+        Func<int> result = () => receive.Result;
+        result.Should().Throw<OperationCanceledException>().Which.CancellationToken.Should().Be(source.Token);
+    }
 }

@@ -73,6 +73,7 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
         await Task.Run(() => channel.Close()).Within("the close");
 
         await ShouldEndClosedPromptly(waiting, "a receive waiting on a channel that closes");
+        await ShouldHaveFailedClosed(channel.Receive(), "the next receive ends the same way: the closed wait was let go");
     }
 
     [Theory]

@@ -69,6 +69,9 @@ public sealed class SharedChannelContractTests : IAsyncLifetime, IDisposable
         (await useFromAnother.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should()
             .Contain($"{side} side of this SharedChannel").And.Contain(_pool[0].Name).And.Contain(_pool[1].Name)
             .And.Contain("SharedMpscChannel");
+        Action fromOutside = () => channel.TryReceive(out _);
+        fromOutside.Should().Throw<InvalidOperationException>().Which.Message.Should()
+            .Contain(_pool[0].Name).And.Contain("a thread outside any executor", "the message names the thread that broke the rule too");
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System;
 using FluentAssertions;
 using ThreadPerCore.Channels;
 using Xunit;
@@ -170,6 +171,54 @@ public sealed class WaitStateTests
         state.SignalOnOwnerThread(out woken).Should().BeTrue();
         woken.Id.Should().Be(2);
         state.Version.Should().Be(1);
+        state.ReleaseOnOwnerThread();
+        state.Version.Should().Be(2, "each release moves one version on");
+    }
+
+    [Fact]
+    public void A_reclaim_that_would_owe_more_signals_than_the_word_counts_throws_instead_of_corrupting_the_version()
+    {
+        // 4095 signals in flight at once is far beyond any channel's use; the 4096th must not carry into the version.
+        var state = default(WaitState<Waiter>);
+        for (int i = 0; i < 4095; i++)
+        {
+            state.Release(signalDue: true);
+        }
+
+        state.OwedSignals.Should().Be(4095);
+        Action oneMore = () => state.Release(signalDue: true);
+
+        oneMore.Should().Throw<InvalidOperationException>().WithMessage("*signals in flight*");
+        state.Version.Should().Be(4095, "the refused reclaim left the word as it was");
+        state.OwedSignals.Should().Be(4095);
+    }
+
+    [Fact]
+    public void The_debugger_names_the_version_the_owed_signals_and_each_flag_of_the_current_wait()
+    {
+        var state = default(WaitState<Waiter>);
+        var flag = new Flag();
+        state.DebuggerState.Should().Be("version 0, owed 0");
+
+        state.Cancel(flag.Of, out _);
+        state.DebuggerState.Should().Be("version 0, owed 0, cancel requested");
+
+        state.Release(signalDue: false);
+        state.Arm(flag.Of, out _);
+        state.DebuggerState.Should().Be("version 1, owed 0, armed");
+
+        state.Signal(out _);
+        state.DebuggerState.Should().Be("version 1, owed 0, signalled, armed");
+
+        state.Release(signalDue: false);
+        state.Arm(flag.Of, out _);
+        state.Cancel(flag.Of, out _);
+        state.DebuggerState.Should().Be("version 2, owed 0, signalled, armed, cancel requested, canceled");
+
+        state.Release(signalDue: false);
+        state.Arm(flag.Of, out _);
+        state.Release(signalDue: true);
+        state.DebuggerState.Should().Be("version 4, owed 1");
     }
 
     private readonly record struct Waiter(int Id);
