@@ -47,6 +47,30 @@ public sealed class ChannelOperationContractTests
     }
 
     [Fact]
+    public void A_continuation_registered_with_UnsafeOnCompleted_runs_without_the_registering_context()
+    {
+        // UnsafeOnCompleted asks for no flow: capturing the context anyway would cost a capture per wait and leak the
+        // registering code's AsyncLocal values into a continuation that runs on the thread pool.
+        var channel = new SharedChannel<int>(1);
+        ValueTask<int> receive = channel.ReceiveAsync(); // waits: the channel is empty
+        int seen = -1;
+        using var ran = new ManualResetEventSlim();
+        s_flowing.Value = 7;
+        receive.GetAwaiter().UnsafeOnCompleted(() =>
+        {
+            seen = s_flowing.Value;
+            ran.Set();
+        });
+        s_flowing.Value = 0;
+
+        channel.TrySend(42).Should().BeTrue(); // wakes the continuation on the thread pool
+
+        ran.Wait(Bound).Should().BeTrue("the send wakes the receive's continuation");
+        seen.Should().Be(0, "the continuation runs in the thread pool's own context, not the one it was registered in");
+        receive.Result.Should().Be(42);
+    }
+
+    [Fact]
     public void A_wait_refuses_a_second_continuation_and_a_stale_token()
     {
         var channel = new SharedChannel<int>(1);
@@ -134,6 +158,13 @@ public sealed class ChannelOperationContractTests
         result.Should().Throw<InvalidOperationException>("a second read of a finished receive must not take the next item");
         channel.TryReceive(out int next).Should().BeTrue();
         next.Should().Be(2);
+
+        ValueTask<int> following = channel.ReceiveAsync(); // the same operation serves the next wait
+        status.Should().Throw<InvalidOperationException>("a stale token stays stale while the next wait is pending");
+        result.Should().Throw<InvalidOperationException>();
+        channel.TrySend(3).Should().BeTrue();
+        following.IsCompletedSuccessfully.Should().BeTrue("the item went to the current wait");
+        following.Result.Should().Be(3);
     }
 
     [Fact]

@@ -156,6 +156,23 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_token_cancelled_after_the_receive_began_but_before_it_was_awaited_ends_it_cancelled()
+    {
+        // The token is subscribed when the wait arms (on the first await): its callback then runs at once, ends the
+        // wait, and the arming waiter must wake itself, since nobody else will.
+        bool canceled = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(1);
+            using var source = new CancellationTokenSource();
+            ValueTask<int> receive = channel.ReceiveAsync(source.Token); // waits: the channel is empty
+            source.Cancel();
+            return await CanceledWithinBound(receive);
+        });
+
+        canceled.Should().BeTrue("a receive whose token fired before its await ends cancelled, not never");
+    }
+
+    [Fact]
     public async Task A_cancel_from_another_thread_that_arrives_after_the_item_loses_to_it()
     {
         LocalChannel<int> channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
@@ -174,6 +191,21 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         (await receive.AsTask().WaitAsync(Bound)).Should().Be(8, "the item was handed over before the cancel arrived");
         (await _owner.OnExecutor(() => channel.Count)).Should().Be(0);
     }
+
+    private static async LocalTask<bool> CanceledWithinBound(ValueTask<int> receive)
+    {
+        try
+        {
+            await AwaitOnce(receive).WithTimeout(Bound);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    private static async LocalTask<int> AwaitOnce(ValueTask<int> receive) => await receive;
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel, CancellationToken cancellationToken) =>
         await channel.ReceiveAsync(cancellationToken);
