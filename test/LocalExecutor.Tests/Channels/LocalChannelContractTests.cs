@@ -192,6 +192,22 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         (await _owner.OnExecutor(() => channel.Count)).Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_finished_wait_leaves_nothing_registered_on_a_long_lived_token()
+    {
+        // An application-lifetime token passed to every receive: each wait must take its callback back when it ends, or
+        // the token keeps every channel it ever saw alive (and its callback list grows with each wait).
+        using var lifetime = new CancellationTokenSource();
+        WeakReference channel = await _owner.OnExecutor(() => ReceiveOnceWith(_owner, lifetime.Token));
+        await _owner.OnExecutor(() => { }); // the receive's posted continuation has run
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        channel.IsAlive.Should().BeFalse("nothing but the token could still reach the dropped channel");
+    }
+
     private static async LocalTask<bool> CanceledWithinBound(ValueTask<int> receive)
     {
         try
@@ -206,6 +222,19 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     private static async LocalTask<int> AwaitOnce(ValueTask<int> receive) => await receive;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ReceiveOnceWith(LocalExecutor owner, CancellationToken token)
+    {
+        var channel = new LocalChannel<int>(owner, 1);
+#pragma warning disable CA2012 // registers, then reads the result, as an awaiter does: without a state machine to keep the channel
+        ValueTask<int> receive = channel.ReceiveAsync(token);
+        receive.GetAwaiter().UnsafeOnCompleted(() => { }); // arms the wait: the token is subscribed now
+        channel.TrySend(1).Should().BeTrue();
+        receive.Result.Should().Be(1); // ends the wait
+#pragma warning restore CA2012
+        return new WeakReference(channel);
+    }
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel, CancellationToken cancellationToken) =>
         await channel.ReceiveAsync(cancellationToken);
