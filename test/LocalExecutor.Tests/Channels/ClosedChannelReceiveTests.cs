@@ -21,17 +21,15 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
 
     private readonly LocalExecutor _executor = Executors.Start(nameof(ClosedChannelReceiveTests));
 
-    public static TheoryData<string> CrossCoreKinds => new() { "SharedChannel", "SharedMpscChannel" };
-
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _executor.DisposeAsync();
 
     [Theory]
-    [MemberData(nameof(CrossCoreKinds))]
+    [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
     public async Task A_receive_on_a_closed_empty_channel_fails_at_once_with_ChannelClosedException(string kind)
     {
-        Channel channel = Create(kind);
+        CrossCoreChannel channel = CrossCoreChannel.Create(kind);
         channel.Close().Should().BeTrue();
 
         ValueTask<int> receive = channel.Receive();
@@ -43,10 +41,10 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
     }
 
     [Theory]
-    [MemberData(nameof(CrossCoreKinds))]
+    [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
     public async Task Receives_drain_what_was_sent_before_the_close_then_fail_at_once(string kind)
     {
-        Channel channel = Create(kind);
+        CrossCoreChannel channel = CrossCoreChannel.Create(kind);
         channel.TrySend(7).Should().BeTrue();
         channel.TrySend(8).Should().BeTrue();
         channel.Close();
@@ -62,10 +60,10 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
     }
 
     [Theory]
-    [MemberData(nameof(CrossCoreKinds))]
+    [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
     public async Task A_waiting_receive_ends_with_ChannelClosedException_when_another_thread_closes(string kind)
     {
-        Channel channel = Create(kind);
+        CrossCoreChannel channel = CrossCoreChannel.Create(kind);
         ValueTask<int> receive = channel.Receive();
         receive.IsCompleted.Should().BeFalse("the channel is empty and open");
         Task<int> waiting = receive.AsTask();
@@ -77,10 +75,10 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
     }
 
     [Theory]
-    [MemberData(nameof(CrossCoreKinds))]
+    [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
     public async Task ReadAllAsync_on_a_closed_channel_yields_what_was_sent_and_ends(string kind)
     {
-        Channel channel = Create(kind);
+        CrossCoreChannel channel = CrossCoreChannel.Create(kind);
         channel.TrySend(1).Should().BeTrue();
         channel.Close();
 
@@ -145,43 +143,5 @@ public sealed class ClosedChannelReceiveTests : IAsyncLifetime
         ended.Should().BeSameAs(waiting, $"{what} must end within {Prompt.TotalSeconds} s; it is still pending");
         waiting.Status.Should().Be(TaskStatus.Faulted, $"{what} must fail, not return a value");
         waiting.Exception!.InnerException.Should().BeOfType<ChannelClosedException>();
-    }
-
-    private static Channel Create(string kind) => kind switch
-    {
-        "SharedChannel" => Channel.Of(new SharedChannel<int>(4)),
-        "SharedMpscChannel" => Channel.Of(new SharedMpscChannel<int>(4)),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a cross-core channel"),
-    };
-
-    /// <summary>The operations these tests use, over either cross-core channel.</summary>
-    private sealed class Channel
-    {
-        private Channel(Func<ValueTask<int>> receive, TryReceiveFunc tryReceive, Func<int, bool> trySend, Func<bool> close, Func<IAsyncEnumerable<int>> readAll)
-        {
-            Receive = receive;
-            TryReceive = tryReceive;
-            TrySend = trySend;
-            Close = close;
-            ReadAll = readAll;
-        }
-
-        public delegate bool TryReceiveFunc(out int item);
-
-        public Func<ValueTask<int>> Receive { get; }
-
-        public TryReceiveFunc TryReceive { get; }
-
-        public Func<int, bool> TrySend { get; }
-
-        public Func<bool> Close { get; }
-
-        public Func<IAsyncEnumerable<int>> ReadAll { get; }
-
-        public static Channel Of(SharedChannel<int> channel) =>
-            new(() => channel.ReceiveAsync(), channel.TryReceive, channel.TrySend, channel.Close, () => channel.ReadAllAsync());
-
-        public static Channel Of(SharedMpscChannel<int> channel) =>
-            new(() => channel.ReceiveAsync(), channel.TryReceive, channel.TrySend, channel.Close, () => channel.ReadAllAsync());
     }
 }

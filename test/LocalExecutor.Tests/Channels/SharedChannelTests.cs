@@ -221,21 +221,6 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_second_pending_receive_is_refused()
-    {
-        var channel = new SharedChannel<int>(4);
-        await Consumer.RunAsync(async () =>
-        {
-            ValueTask<int> first = channel.ReceiveAsync();
-            Action second = () => _ = channel.ReceiveAsync().AsTask();
-            second.Should().Throw<InvalidOperationException>().WithMessage("*still pending*");
-            channel.Close();
-            Func<Task> end = async () => await first;
-            await end.Should().ThrowAsync<ChannelClosedException>();
-        });
-    }
-
-    [Fact]
     public async Task While_a_send_waits_no_other_send_can_overtake_it()
     {
         var channel = new SharedChannel<int>(1);
@@ -294,28 +279,6 @@ public sealed class SharedChannelTests : IAsyncLifetime, IDisposable
         forContinuation.TrySend(2).Should().BeTrue("a first use off any executor binds the sending side there");
         (await viaWaker.AsTask().WaitAsync(Bound)).Should().Be(1);
         (await viaContinuation).Should().Be(2);
-    }
-
-    [Fact]
-    public async Task A_receiving_local_task_cancelled_while_it_waits_does_not_block_the_next_receiver()
-    {
-        var channel = new SharedChannel<int>(2);
-        LocalTask<int> first = Consumer.Start(() => ReceiveOnceAsync(channel));
-        Until(() => channel.IsReceiverWaiting, "the first receive waits");
-
-        first.Cancel();
-        Func<Task> awaitFirst = () => first.AsTask().WaitAsync(Bound);
-        await awaitFirst.Should().ThrowAsync<OperationCanceledException>();
-
-        LocalTask<int> second = Consumer.Start(() => ReceiveOnceAsync(channel));
-        Until(() => channel.IsReceiverWaiting && !second.IsCompleted, "the second receive waits");
-        await Producer.RunAsync(async () =>
-        {
-            await channel.SendAsync(42);
-            return true;
-        });
-
-        (await second.AsTask().WaitAsync(Bound)).Should().Be(42, "the abandoned wait neither blocks nor swallows the item");
     }
 
     [Fact]
