@@ -13,17 +13,21 @@ internal sealed class CrossCoreChannel
     private CrossCoreChannel(
         Func<CancellationToken, ValueTask<int>> receive,
         TryReceiveFunc tryReceive,
+        Func<int, CancellationToken, ValueTask> send,
         Func<int, bool> trySend,
         Func<bool> close,
         Func<IAsyncEnumerable<int>> readAll,
-        Func<bool> isReceiverWaiting)
+        Func<bool> isReceiverWaiting,
+        Func<int> count)
     {
         ReceiveWith = receive;
         TryReceive = tryReceive;
+        SendWith = send;
         TrySend = trySend;
         Close = close;
         ReadAll = readAll;
         IsReceiverWaiting = isReceiverWaiting;
+        Count = count;
     }
 
     public delegate bool TryReceiveFunc(out int item);
@@ -35,6 +39,8 @@ internal sealed class CrossCoreChannel
 
     public TryReceiveFunc TryReceive { get; }
 
+    public Func<int, CancellationToken, ValueTask> SendWith { get; }
+
     public Func<int, bool> TrySend { get; }
 
     public Func<bool> Close { get; }
@@ -43,6 +49,9 @@ internal sealed class CrossCoreChannel
 
     /// <summary>True while the consumer's waiting flag is up (a receive waits for an item).</summary>
     public Func<bool> IsReceiverWaiting { get; }
+
+    /// <summary>How many items the channel holds.</summary>
+    public Func<int> Count { get; }
 
     /// <summary>A channel of the named kind with room for <paramref name="capacity"/> items.</summary>
     public static CrossCoreChannel Create(string kind, int capacity = 4) => kind switch
@@ -55,8 +64,8 @@ internal sealed class CrossCoreChannel
     public ValueTask<int> Receive() => ReceiveWith(CancellationToken.None);
 
     private static CrossCoreChannel Of(SharedChannel<int> channel) =>
-        new(channel.ReceiveAsync, channel.TryReceive, channel.TrySend, channel.Close, () => channel.ReadAllAsync(), () => channel.IsReceiverWaiting);
+        new(channel.ReceiveAsync, channel.TryReceive, channel.SendAsync, channel.TrySend, channel.Close, () => channel.ReadAllAsync(), () => channel.IsReceiverWaiting, () => channel.Count);
 
     private static CrossCoreChannel Of(SharedMpscChannel<int> channel) =>
-        new(channel.ReceiveAsync, channel.TryReceive, channel.TrySend, channel.Close, () => channel.ReadAllAsync(), () => channel.IsReceiverWaiting);
+        new(channel.ReceiveAsync, channel.TryReceive, channel.SendAsync, channel.TrySend, channel.Close, () => channel.ReadAllAsync(), () => channel.IsReceiverWaiting, () => channel.Count);
 }

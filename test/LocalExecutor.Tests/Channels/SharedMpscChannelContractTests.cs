@@ -96,12 +96,13 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         first.Should().Be(1);
         woken.Wait(Bound).Should().BeTrue("the room the receive made serves the waiting send");
         send.IsCompletedSuccessfully.Should().BeTrue("the status an awaiter reads after its continuation ran");
-        send.GetAwaiter().GetResult();
 
+        // Before the result is taken: only a raw task's send fills its room itself; this one was filled when served.
         channel.TryReceive(out int nine).Should().BeTrue();
         nine.Should().Be(9);
         channel.TryReceive(out int second).Should().BeTrue();
         second.Should().Be(2);
+        send.GetAwaiter().GetResult();
         bool completed = false;
         Action status = () => completed = send.IsCompleted;
         status.Should().Throw<InvalidOperationException>("a ValueTask may be awaited once");
@@ -143,6 +144,41 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         send.IsFaulted.Should().BeTrue("the status an awaiter reads after its continuation ran");
         Action result = () => send.GetAwaiter().GetResult();
         result.Should().Throw<ChannelClosedException>();
+    }
+
+    [Fact]
+    public void Sends_cancelled_in_the_middle_and_at_the_end_of_the_wait_list_leave_the_others_in_order_and_are_not_sent()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.TrySend(2).Should().BeTrue();
+        using var middleToken = new CancellationTokenSource();
+        using var lastToken = new CancellationTokenSource();
+        ValueTask first = channel.SendAsync(3);
+        ValueTask middle = channel.SendAsync(4, middleToken.Token);
+        ValueTask last = channel.SendAsync(5, lastToken.Token);
+        ValueTask after = channel.SendAsync(6);
+        ValueTask[] sends = [first, middle, last, after];
+        ManualResetEventSlim[] woken = Array.ConvertAll(sends, CrossCoreSendTests.AwaitWithoutTakingTheResult);
+
+        middleToken.Cancel(); // taken out from between two waits
+        lastToken.Cancel();   // then the one whose neighbour that was
+
+        channel.WaitingSenders.Should().Be(2);
+        var received = new System.Collections.Generic.List<int>();
+        while (channel.TryReceive(out int item))
+        {
+            received.Add(item);
+        }
+
+        received.Should().Equal([1, 2, 3, 6], "each receive serves the next send still waiting; the cancelled ones are gone");
+        Array.ForEach(woken, w => w.Wait(Bound).Should().BeTrue("every send ended"));
+        middle.IsCanceled.Should().BeTrue();
+        last.IsCanceled.Should().BeTrue();
+        first.IsCompletedSuccessfully.Should().BeTrue();
+        after.IsCompletedSuccessfully.Should().BeTrue();
+        channel.WaitingSenders.Should().Be(0);
+        Array.ForEach(woken, w => w.Dispose());
     }
 
     /// <summary>Fills the channel with 1 and 2, and starts a raw task on the second executor whose send of 3 waits for
