@@ -156,6 +156,30 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_token_that_already_fired_ends_a_waiting_send_or_receive_at_once_and_a_second_close_is_refused()
+    {
+        (bool receiveCanceled, bool sendCanceled, int count, bool closedAgain) = await _owner.OnExecutor(() =>
+        {
+            var channel = new LocalChannel<int>(1);
+            using var fired = new CancellationTokenSource();
+            fired.Cancel();
+#pragma warning disable CA2012 // the status at once is what is tested: a cancelled ValueTask has nothing to consume
+            bool receive = channel.ReceiveAsync(fired.Token).IsCanceled; // empty: it would wait
+            channel.TrySend(1).Should().BeTrue();
+            bool send = channel.SendAsync(2, fired.Token).IsCanceled;    // full: it would wait
+#pragma warning restore CA2012
+            int items = channel.Count;
+            channel.Close().Should().BeTrue();
+            return (receive, send, items, channel.Close());
+        });
+
+        receiveCanceled.Should().BeTrue("a receive with a cancelled token on an empty channel does not start a wait");
+        sendCanceled.Should().BeTrue("a send with a cancelled token into a full channel does not start a wait");
+        count.Should().Be(1, "neither took nor sent an item");
+        closedAgain.Should().BeFalse("only the first Close closes the channel");
+    }
+
+    [Fact]
     public async Task A_token_cancelled_after_the_receive_began_but_before_it_was_awaited_ends_it_cancelled()
     {
         // The token is subscribed when the wait arms (on the first await): its callback then runs at once, ends the

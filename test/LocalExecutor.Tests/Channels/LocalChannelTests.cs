@@ -270,12 +270,15 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
         (first, second, third).Should().Be((1, 2, 3));
     }
 
-    [Fact]
-    public async Task Items_given_back_by_cancelled_receivers_come_first_even_beyond_the_capacity()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)] // the ring's head has moved on: it grows from a wrapped ring
+    public async Task Items_given_back_by_cancelled_receivers_come_first_even_beyond_the_capacity(int moved)
     {
         (int count, int[] items) = await _executor.RunAsync(async () =>
         {
             var channel = new LocalChannel<int>(2);
+            MoveHead(channel, moved);
             LocalTask<int> doomed = ReceiveOnceAsync(channel);
             channel.TrySend(1).Should().BeTrue(); // handed to the waiting receive
             channel.TrySend(2).Should().BeTrue();
@@ -295,6 +298,29 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
 
         count.Should().Be(3);
         items.Should().Equal(1, 2, 3);
+    }
+
+    [Fact]
+    public async Task An_item_given_back_by_a_cancelled_receiver_goes_in_front_of_a_ring_whose_head_moved_on()
+    {
+        int[] items = await _executor.RunAsync(() =>
+        {
+            var channel = new LocalChannel<int>(3);
+            MoveHead(channel, 1);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            channel.TrySend(1).Should().BeTrue(); // handed to the waiting receive
+            channel.TrySend(2).Should().BeTrue();
+            doomed.Cancel();                      // 1 comes back in front of 2, in the slot before the head
+            var received = new List<int>();
+            while (channel.TryReceive(out int item))
+            {
+                received.Add(item);
+            }
+
+            return Task.FromResult(received.ToArray());
+        });
+
+        items.Should().Equal(1, 2);
     }
 
     [Fact]
@@ -355,6 +381,18 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         await echo;
         return allocated;
+    }
+
+    /// <summary>Moves the ring's head on by sending and receiving <paramref name="items"/> items (99, which a wrong slot
+    /// read would return: the ring does not clear slots of value types).</summary>
+    private static void MoveHead(LocalChannel<int> channel, int items)
+    {
+        for (int i = 0; i < items; i++)
+        {
+            channel.TrySend(99).Should().BeTrue();
+            channel.TryReceive(out int item).Should().BeTrue();
+            item.Should().Be(99);
+        }
     }
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel) => await channel.ReceiveAsync();
