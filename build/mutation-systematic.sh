@@ -78,18 +78,30 @@ def offset(lines, line, column):
     # Stryker's locations are 1-based lines and columns.
     return sum(len(l) for l in lines[: line - 1]) + column - 1
 
+def first_failure(output):
+    # The first failed test and the first line of its message: what a reader checks a kill by (a lost wake-up shows
+    # as Coyote's deadlock report, an assertion as its text).
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith("Failed ") and "[" in line:
+            message = next((l.strip() for l in lines[i + 1 : i + 6] if l.strip() and "Error Message" not in l), "")
+            return f"{line.strip().split(' [')[0][7:]}: {message[:160]}"
+    return ""
+
 def run_tests():
     started = time.time()
     try:
         build = subprocess.run(["nice", "-n", niceness, "dotnet", "build", project, "-v", "q", "-nologo"],
                                capture_output=True, text=True, timeout=timeout)
         if build.returncode != 0:
-            return "CompileError", time.time() - started
-        test = subprocess.run(["nice", "-n", niceness, "dotnet", "test", project, "--no-build", "-v", "q", "-nologo"],
+            return "CompileError", time.time() - started, ""
+        test = subprocess.run(["nice", "-n", niceness, "dotnet", "test", project, "--no-build", "-nologo"],
                               capture_output=True, text=True, timeout=max(1, timeout - (time.time() - started)))
-        return ("Survived" if test.returncode == 0 else "Killed"), time.time() - started
+        if test.returncode == 0:
+            return "Survived", time.time() - started, ""
+        return "Killed", time.time() - started, first_failure(test.stdout)
     except subprocess.TimeoutExpired:
-        return "Timeout", time.time() - started
+        return "Timeout", time.time() - started, ""
 
 log = open(os.path.join(out, "systematic-replay.txt"), "a")
 def say(text):
@@ -98,9 +110,9 @@ def say(text):
     log.flush()
 
 say(f"== {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} replaying {len(mutants)} mutants of {', '.join(sys.argv[1:])}")
-status, seconds = run_tests()
+status, seconds, failure = run_tests()
 if status != "Survived":
-    sys.exit(f"The systematic tests do not pass on the unmutated sources ({status}); fix that first.")
+    sys.exit(f"The systematic tests do not pass on the unmutated sources ({status}{': ' + failure if failure else ''}); fix that first.")
 
 totals = {}
 for key in sorted(mutants):
@@ -112,12 +124,13 @@ for key in sorted(mutants):
     start, end = offset(lines, line, column), offset(lines, end_line, end_column)
     open(path, "w").write(original[:start] + replacement + original[end:])
     try:
-        status, seconds = run_tests()
+        status, seconds, failure = run_tests()
     finally:
         open(path, "w").write(original)
     totals.setdefault(relative, {}).setdefault(status, 0)
     totals[relative][status] += 1
-    say(f"{relative}:{line} {status} ({seconds:.0f} s) {mutant['mutatorName']}: {original[start:end].strip()!r} -> {replacement!r}")
+    say(f"{relative}:{line} {status} ({seconds:.0f} s) {mutant['mutatorName']}: {original[start:end].strip()!r} -> {replacement!r}"
+        + (f" | {failure}" if failure else ""))
 
 for relative, counts in sorted(totals.items()):
     say(f"total {relative}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
