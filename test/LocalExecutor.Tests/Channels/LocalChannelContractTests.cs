@@ -156,6 +156,44 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_finished_receive_refuses_its_stale_token_while_its_recycled_wait_serves_the_next_receive()
+    {
+        (bool earlyRefused, bool staleStatusRefused, bool staleResultRefused, int first, int second) = await _owner.OnExecutor(() =>
+        {
+            var channel = new LocalChannel<int>(1);
+#pragma warning disable CA2012 // drives the IValueTaskSource contract itself: status, an early result, a stale token
+            ValueTask<int> receive = channel.ReceiveAsync(); // waits: the channel is empty
+            channel.TrySend(1).Should().BeTrue();            // completes it on this thread
+            int one = receive.Result;
+            ValueTask<int> next = channel.ReceiveAsync();    // waits, on the recycled wait
+            bool early = Refused(() => _ = next.Result);
+            bool staleStatus = Refused(() => _ = receive.IsCompleted);
+            channel.TrySend(2).Should().BeTrue();
+            bool staleResult = Refused(() => _ = receive.Result);
+            return (early, staleStatus, staleResult, one, next.Result);
+#pragma warning restore CA2012
+        });
+
+        earlyRefused.Should().BeTrue("a receive that has not completed has no result to give, not a default one");
+        staleStatusRefused.Should().BeTrue("the first receive ended: its token is stale");
+        staleResultRefused.Should().BeTrue("a stale read must not take the next receive's item");
+        (first, second).Should().Be((1, 2));
+    }
+
+    [Fact]
+    public async Task Awaiting_a_receive_from_another_thread_is_refused()
+    {
+        var channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
+#pragma warning disable CA2012 // the ValueTask is handed to another thread on purpose: that is the misuse under test
+        ValueTask<int> receive = await _owner.OnExecutor(() => channel.ReceiveAsync());
+
+        Action register = () => receive.GetAwaiter().UnsafeOnCompleted(() => { });
+#pragma warning restore CA2012
+
+        register.Should().Throw<InvalidOperationException>("the channel's waits live on its owner's thread");
+    }
+
+    [Fact]
     public async Task A_token_that_already_fired_ends_a_waiting_send_or_receive_at_once_and_a_second_close_is_refused()
     {
         (bool receiveCanceled, bool sendCanceled, int count, bool closedAgain) = await _owner.OnExecutor(() =>
@@ -230,6 +268,19 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         GC.Collect();
 
         channel.IsAlive.Should().BeFalse("nothing but the token could still reach the dropped channel");
+    }
+
+    private static bool Refused(Action misuse)
+    {
+        try
+        {
+            misuse();
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
     }
 
     private static async LocalTask<bool> CanceledWithinBound(ValueTask<int> receive)
