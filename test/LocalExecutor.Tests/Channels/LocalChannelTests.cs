@@ -301,6 +301,23 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task An_item_given_back_by_a_cancelled_receiver_goes_to_the_next_waiting_receiver()
+    {
+        (int received, int count) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            LocalTask<int> next = ReceiveOnceAsync(channel);
+            channel.TrySend(7).Should().BeTrue(); // handed to the first waiting receive
+            doomed.Cancel();                      // 7 comes back, and the second receive still waits for one
+            return (await next.WithTimeout(Bound), channel.Count);
+        });
+
+        received.Should().Be(7, "the item the cancelled receive never took goes to the receive waiting behind it");
+        count.Should().Be(0);
+    }
+
+    [Fact]
     public async Task An_item_given_back_by_a_cancelled_receiver_goes_in_front_of_a_ring_whose_head_moved_on()
     {
         int[] items = await _executor.RunAsync(() =>
