@@ -22,51 +22,41 @@ public sealed class ChannelOperationContractTests
 {
     private static readonly AsyncLocal<int> s_flowing = new();
 
-    [Fact]
-    public void A_continuation_registered_with_OnCompleted_runs_in_the_execution_context_it_was_registered_in()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_continuation_runs_in_the_registering_execution_context_only_when_registered_with_OnCompleted(bool flow)
     {
-        // OnCompleted (not UnsafeOnCompleted) asks the source to flow the context: what a custom awaiter or combinator
-        // relies on (an async method restores its own context, so it would not notice).
+        // OnCompleted asks the source to flow the context: what a custom awaiter or combinator relies on (an async method
+        // restores its own context, so it would not notice). UnsafeOnCompleted asks for no flow: capturing it anyway would
+        // cost a capture per wait and leak the registering code's AsyncLocal values into a thread-pool continuation.
         var channel = new SharedChannel<int>(1);
         ValueTask<int> receive = channel.ReceiveAsync(); // waits: the channel is empty
         int seen = -1;
         using var ran = new ManualResetEventSlim();
-        s_flowing.Value = 7;
-        receive.GetAwaiter().OnCompleted(() =>
+        Action continuation = () =>
         {
             seen = s_flowing.Value;
             ran.Set();
-        });
+        };
+        s_flowing.Value = 7;
+        if (flow)
+        {
+            receive.GetAwaiter().OnCompleted(continuation);
+        }
+        else
+        {
+            receive.GetAwaiter().UnsafeOnCompleted(continuation);
+        }
+
         s_flowing.Value = 0;
 
         channel.TrySend(42).Should().BeTrue(); // wakes the continuation on the thread pool
 
         ran.Wait(Bound).Should().BeTrue("the send wakes the receive's continuation");
-        seen.Should().Be(7, "the continuation runs in the execution context captured when it was registered");
-        receive.Result.Should().Be(42);
-    }
-
-    [Fact]
-    public void A_continuation_registered_with_UnsafeOnCompleted_runs_without_the_registering_context()
-    {
-        // UnsafeOnCompleted asks for no flow: capturing the context anyway would cost a capture per wait and leak the
-        // registering code's AsyncLocal values into a continuation that runs on the thread pool.
-        var channel = new SharedChannel<int>(1);
-        ValueTask<int> receive = channel.ReceiveAsync(); // waits: the channel is empty
-        int seen = -1;
-        using var ran = new ManualResetEventSlim();
-        s_flowing.Value = 7;
-        receive.GetAwaiter().UnsafeOnCompleted(() =>
-        {
-            seen = s_flowing.Value;
-            ran.Set();
-        });
-        s_flowing.Value = 0;
-
-        channel.TrySend(42).Should().BeTrue(); // wakes the continuation on the thread pool
-
-        ran.Wait(Bound).Should().BeTrue("the send wakes the receive's continuation");
-        seen.Should().Be(0, "the continuation runs in the thread pool's own context, not the one it was registered in");
+        seen.Should().Be(flow ? 7 : 0, flow
+            ? "the continuation runs in the execution context captured when it was registered"
+            : "the continuation runs in the thread pool's own context, not the one it was registered in");
         receive.Result.Should().Be(42);
     }
 
