@@ -20,10 +20,11 @@ namespace ThreadPerCore.Channels;
 /// consumer's code, and a parked consumer core is woken by its executor's inbox and parker, never by spinning.</para>
 /// <para>An <c>async LocalTask</c> method awaits our <see cref="System.Threading.Tasks.ValueTask"/> through
 /// <see cref="System.Runtime.CompilerServices.ValueTaskAwaiter{TResult}"/>, which hands over the method's cached wake
-/// delegate; it is recognised and the task is woken directly (one hop, no allocation), exactly as
-/// <see cref="IWakerSource.RegisterWaker"/> does for awaiters that expose the operation.</para>
+/// delegate; it is recognised and the task is woken directly (one hop, no allocation), as
+/// <see cref="IWakerSource.RegisterWaker"/> does for the awaiters of raw tasks. No awaiter exposes the operation itself,
+/// so that wake delegate is its only door for a raw task.</para>
 /// </remarks>
-internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
+internal abstract class ChannelOperation : IThreadPoolWorkItem
 {
     private WaitState<Waiter> _wait;
     private CancellationTokenRegistration _registration;
@@ -47,7 +48,7 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
     /// <summary>True when the current wait wakes a raw task directly (the builder's waker), not an await continuation.</summary>
     internal bool IsWakerRegistered => _wait.Waiter.Waker is not null;
 
-    /// <summary>The raw task the current wait wakes directly, if it was registered through the builder door.</summary>
+    /// <summary>The raw task the current wait wakes directly, if it was registered through its method builder's wake delegate.</summary>
     protected LocalTask? RegisteredWaker => _wait.Waiter.Waker;
 
     /// <summary>True once a continuation or waker is registered for the current wait.</summary>
@@ -95,18 +96,6 @@ internal abstract class ChannelOperation : IWakerSource, IThreadPoolWorkItem
             waiter.Target = (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 ? Continuation.CaptureTarget() : null;
         }
 
-        Arm();
-    }
-
-    /// <summary>Registers a raw task's waker directly (the builder door).</summary>
-    void IWakerSource.RegisterWaker(LocalTask waiter)
-    {
-        if (HasWaiter)
-        {
-            ThrowAwaitedTwice();
-        }
-
-        _wait.Waiter.Waker = waiter;
         Arm();
     }
 
