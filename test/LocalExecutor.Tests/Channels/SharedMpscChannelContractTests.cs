@@ -68,6 +68,27 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         channel.Count.Should().Be(1, "the refused receive took nothing");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    [InlineData((1 << 30) + 1)]
+    public void A_capacity_outside_2_to_2_to_the_30_is_refused_naming_it(int capacity)
+    {
+        Action create = () => _ = new SharedMpscChannel<int>(capacity);
+
+        create.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("capacity");
+    }
+
+    [Fact]
+    public void Only_the_call_that_closed_the_channel_says_so()
+    {
+        var channel = new SharedMpscChannel<int>(2);
+
+        channel.Close().Should().BeTrue();
+        channel.Close().Should().BeFalse("the channel was already closed");
+        channel.IsClosed.Should().BeTrue();
+    }
+
     [Fact]
     public void A_received_item_is_not_kept_alive_by_the_channel()
     {
