@@ -252,6 +252,15 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
             channel.TrySend(4).Should().BeTrue();
             (await waiting.WaitAsync(Bound)).Should().Be(4, "the receive skips the hole to the next item");
             channel.Count.Should().Be(0);
+
+            // The cancelled send's wait went back to the pool, released: the next send that waits reuses it and ends.
+            channel.TrySend(5).Should().BeTrue();
+            channel.TrySend(6).Should().BeTrue();
+            LocalTask<bool> next = _pool[1].Start(() => SendOnceAsync(channel, 7));
+            Until(() => channel.WaitingSenders == 1, "the send of 7 waits");
+            int[] rest = await Consumer.RunAsync(async () => new[] { await channel.ReceiveAsync(), await channel.ReceiveAsync(), await channel.ReceiveAsync() });
+            rest.Should().Equal(5, 6, 7);
+            (await next.AsTask().WaitAsync(Bound)).Should().BeTrue();
         }
     }
 
