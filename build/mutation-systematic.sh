@@ -28,18 +28,10 @@ for report in "$@"; do
   [ -f "$report" ] || { echo "No report $report" >&2; exit 2; }
 done
 
-out="${MUTATION_OUT:-/tmp/mutation}"
-case "$out" in
-  "$repo"|"$repo"/*) echo "MUTATION_OUT must be outside the repository (got $out)." >&2; exit 2 ;;
-esac
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-dotnet tool restore >/dev/null
-
-source="$(mktemp -d "$out/.replay-XXXXXX")"
-trap 'rm -rf "$source"' EXIT
-git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$source"
+# shellcheck source=build/mutation-common.sh
+. build/mutation-common.sh
+mutation_prepare "$repo"
+mutation_copy_sources replay
 
 MUTATION_SOURCE="$source" MUTATION_OUT="$out" MUTATION_REPLAY_TIMEOUT="${MUTATION_REPLAY_TIMEOUT:-600}" \
   MUTATION_NICE="${MUTATION_NICE:-15}" python3 - "$@" <<'PY'
@@ -62,17 +54,17 @@ mutants = {}  # (file, id) -> mutant; one entry per mutant even when two reports
 for report in sys.argv[1:]:
     for path, data in json.load(open(report))["files"].items():
         relative = under_core(path)
-        if relative not in linked:
+        left = [m for m in data["mutants"] if m["status"] in ("Survived", "NoCoverage")]
+        if relative not in linked or not left:
             continue
         current = open(os.path.join(source, "src/LocalExecutor", relative)).read()
         if data["source"] != current:
             # Stryker's ranges are into the source it mutated: on a changed file they would land on other code.
             sys.exit(f"{relative} changed since {report} was written; run build/mutation.sh on it again first.")
-        for mutant in data["mutants"]:
-            if mutant["status"] in ("Survived", "NoCoverage"):
-                loc = mutant["location"]
-                key = (relative, loc["start"]["line"], loc["start"]["column"], loc["end"]["line"], loc["end"]["column"], mutant.get("replacement", ""))
-                mutants[key] = mutant
+        for mutant in left:
+            loc = mutant["location"]
+            key = (relative, loc["start"]["line"], loc["start"]["column"], loc["end"]["line"], loc["end"]["column"], mutant.get("replacement", ""))
+            mutants[key] = mutant
 
 def offset(lines, line, column):
     # Stryker's locations are 1-based lines and columns.

@@ -41,23 +41,12 @@ for folder in "${folders[@]}"; do
   fi
 done
 
-out="${MUTATION_OUT:-/tmp/mutation}"
 concurrency="${MUTATION_CONCURRENCY:-1}"
 niceness="${MUTATION_NICE:-15}"
-case "$out" in
-  "$repo"|"$repo"/*) echo "MUTATION_OUT must be outside the repository (got $out)." >&2; exit 2 ;;
-esac
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
-
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-dotnet tool restore >/dev/null
-
-# A clean copy of the sources: what git tracks, plus new files not yet added (so uncommitted tests count). One per
-# invocation, so two runs on different folders can go side by side.
-source="$(mktemp -d "$out/.source-XXXXXX")"
-trap 'rm -rf "$source"' EXIT
-git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$source"
+# shellcheck source=build/mutation-common.sh
+. build/mutation-common.sh
+mutation_prepare "$repo"
+mutation_copy_sources source
 tests="$source/test/LocalExecutor.Tests"
 printf '{ "parallelizeTestCollections": false, "parallelizeAssembly": false }\n' > "$tests/xunit.runner.json"
 sed -i 's#</Project>#  <ItemGroup><None Include="xunit.runner.json" CopyToOutputDirectory="PreserveNewest" /></ItemGroup>\n</Project>#' \

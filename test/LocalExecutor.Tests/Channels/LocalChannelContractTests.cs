@@ -235,6 +235,27 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_receive_cancelled_from_between_two_waiting_receives_leaves_them_in_order()
+    {
+        (int first, int last, bool middleCanceled) = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            using var middleToken = new CancellationTokenSource();
+            LocalTask<int> a = ReceiveOnceAsync(channel, CancellationToken.None);
+            LocalTask<int> b = ReceiveOnceAsync(channel, middleToken.Token);
+            LocalTask<int> c = ReceiveOnceAsync(channel, CancellationToken.None);
+            middleToken.Cancel(); // on the owner: b leaves the list from between a and c at once
+            channel.TrySend(1).Should().BeTrue();
+            channel.TrySend(2).Should().BeTrue();
+            bool canceled = await CanceledWithinBound(b);
+            return (await a.WithTimeout(Bound), await c.WithTimeout(Bound), canceled);
+        });
+
+        middleCanceled.Should().BeTrue();
+        (first, last).Should().Be((1, 2), "the items go to the receives still waiting, in order");
+    }
+
+    [Fact]
     public async Task A_cancel_from_another_thread_that_arrives_after_the_item_loses_to_it()
     {
         LocalChannel<int> channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
@@ -283,11 +304,13 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
         }
     }
 
-    private static async LocalTask<bool> CanceledWithinBound(ValueTask<int> receive)
+    private static LocalTask<bool> CanceledWithinBound(ValueTask<int> receive) => CanceledWithinBound(AwaitOnce(receive));
+
+    private static async LocalTask<bool> CanceledWithinBound(LocalTask<int> receive)
     {
         try
         {
-            await AwaitOnce(receive).WithTimeout(Bound);
+            await receive.WithTimeout(Bound);
             return false;
         }
         catch (OperationCanceledException)
