@@ -51,7 +51,8 @@ internal struct ShutdownGate
     /// <summary>True once the owner closed the gate: the executor has ended all its work and owns no task any more.</summary>
     public bool IsClosed => (Volatile.Read(ref _word) & ClosedBit) != 0;
 
-    private readonly string DebuggerDisplay
+    /// <summary>What a debugger shows for the gate: running, stopping or closed, and the producers inside.</summary>
+    public readonly string DebuggerDisplay
     {
         get
         {

@@ -50,6 +50,10 @@ public sealed class ChannelWaitProtocolTests(ITestOutputHelper output)
     public void The_pre_fix_handshake_loses_no_cancel_once_the_cancel_store_is_a_full_fence() =>
         Systematic.AssertNoBug(() => CancelWhileArming(PreFix(CancelStore.Fenced)));
 
+    [Fact]
+    public void A_reclaim_racing_the_late_signal_it_counts_as_owed_moves_the_version_once_and_is_paid_off() =>
+        Systematic.AssertNoBug(ReclaimRacingItsLateSignal);
+
     private static IReceiveSideUnderTest Shipped(EventLog log, SemaphoreSlim settled) => new ShippedReceiveSide(log);
 
     private static Func<EventLog, SemaphoreSlim, IReceiveSideUnderTest> PreFix(CancelStore cancelStore) =>
@@ -140,6 +144,45 @@ public sealed class ChannelWaitProtocolTests(ITestOutputHelper output)
         canceller.Join();
         consumer.JoinUnlessStuck();
         Specification.Assert(outcome == ReceiveOutcome.Canceled, "the receive ended {0}, not cancelled. {1}", outcome, log);
+    }
+
+    /// <summary>
+    /// The shipped wait state alone: an armed wait whose flag a signaller took is reclaimed (its raw task was cancelled)
+    /// while that signaller delivers. Whichever comes first, the reclaim moves the version on once, and the signal is
+    /// either the old wait's (before the reclaim) or pays off the debt the reclaim counted (after it), so the next wait
+    /// starts unsignalled and owing nothing. A compare-and-swap that gave up instead of retrying would lose one side.
+    /// </summary>
+    private static void ReclaimRacingItsLateSignal()
+    {
+        var holder = new WaitHolder();
+        holder.State.Waiter = 1;
+        bool wakeNow = holder.State.Arm(default(TakenFlag), out _);
+        Specification.Assert(!wakeNow, "the armed wait waits: its flag is up");
+
+        var reclaimer = new Thread(() => holder.State.Release(signalDue: true));
+        var signaller = new Thread(() => holder.State.Signal(out _));
+        reclaimer.Start();
+        signaller.Start();
+        reclaimer.Join();
+        signaller.Join();
+
+        Specification.Assert(holder.State.Version == 1, "the reclaim moved the version to {0}, not 1", holder.State.Version);
+        Specification.Assert(holder.State.OwedSignals == 0, "{0} signals still owed after the late one arrived", holder.State.OwedSignals);
+        Specification.Assert(!holder.State.IsSignalled, "the next wait starts signalled: the late signal would wake it");
+    }
+
+    /// <summary>A wait state on the heap, so two threads work on the same one.</summary>
+    private sealed class WaitHolder
+    {
+        public Channels.WaitState<int> State;
+    }
+
+    /// <summary>A flag a signaller has already taken: raising succeeds, taking it back fails.</summary>
+    private readonly struct TakenFlag : Channels.IWaitFlag
+    {
+        public bool TryRaise() => true;
+
+        public bool TryWithdraw() => false;
     }
 
     /// <summary>The variants of <see cref="AbandonAndReuse"/>.</summary>

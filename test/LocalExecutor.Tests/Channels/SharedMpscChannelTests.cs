@@ -322,6 +322,61 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Sends_cancelled_while_the_consumer_serves_them_are_delivered_exactly_when_they_report_success()
+    {
+        // Two producers cancel every send the moment it waits, racing the consumer that frees room and serves the
+        // waiting sends: a send either completes (its item arrives, once) or is cancelled (it never arrives).
+        const int perProducer = 1_000;
+        var channel = new SharedMpscChannel<int>(2);
+        var received = new List<int>();
+        Task consuming = Consumer.RunAsync(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    received.Add(await channel.ReceiveAsync());
+                }
+                catch (ChannelClosedException)
+                {
+                    return;
+                }
+            }
+        });
+
+        Task<List<int>>[] producers = [Task.Run(() => SendCancellingEach(channel, 0, perProducer)), Task.Run(() => SendCancellingEach(channel, perProducer, perProducer))];
+        List<int>[] sent = await Task.WhenAll(producers).Within("both producers to finish");
+        channel.Close();
+        await consuming.Within("the consumer to drain the channel");
+
+        int cancelled = (2 * perProducer) - sent.Sum(s => s.Count);
+        cancelled.Should().BeGreaterThan(0, "some sends lost the race to their cancel");
+        received.Should().BeEquivalentTo(sent.SelectMany(s => s), "an item arrives once, exactly when its send reported success");
+    }
+
+    private static async Task<List<int>> SendCancellingEach(SharedMpscChannel<int> channel, int first, int count)
+    {
+        var sent = new List<int>();
+        for (int item = first; item < first + count; item++)
+        {
+            using var cts = new CancellationTokenSource();
+            Task send = channel.SendAsync(item, cts.Token).AsTask(); // arms a wait when the channel is full
+            await cts.CancelAsync();
+            try
+            {
+                await send;
+                sent.Add(item);
+            }
+            catch (OperationCanceledException)
+            {
+                // cancelled while it waited: the item must not arrive
+            }
+        }
+
+        return sent;
+    }
+
+    [Fact]
     public async Task Token_cancelled_sends_into_a_full_channel_leave_no_wait_behind()
     {
         const int cancelled = 20_000;
