@@ -321,11 +321,14 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         channel.Count.Should().Be(0, "the timed-out send was not delivered beside its retry");
     }
 
-    [Fact]
-    public async Task Sends_cancelled_while_the_consumer_serves_them_are_delivered_exactly_when_they_report_success()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the consumer closes the channel midway, racing the sends that start to wait
+    public async Task Sends_cancelled_while_the_consumer_serves_them_are_delivered_exactly_when_they_report_success(bool closeWhileSending)
     {
         // Two producers cancel every send the moment it waits, racing the consumer that frees room and serves the
-        // waiting sends: a send either completes (its item arrives, once) or is cancelled (it never arrives).
+        // waiting sends: a send either completes (its item arrives, once), is cancelled or is refused by the close (it
+        // never arrives). None is left waiting.
         const int perProducer = 1_000;
         var channel = new SharedMpscChannel<int>(2);
         var received = new List<int>();
@@ -336,6 +339,10 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
                 try
                 {
                     received.Add(await channel.ReceiveAsync());
+                    if (closeWhileSending && received.Count == perProducer / 2)
+                    {
+                        channel.Close();
+                    }
                 }
                 catch (ChannelClosedException)
                 {
@@ -350,7 +357,7 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
         await consuming.Within("the consumer to drain the channel");
 
         int cancelled = (2 * perProducer) - sent.Sum(s => s.Count);
-        cancelled.Should().BeGreaterThan(0, "some sends lost the race to their cancel");
+        cancelled.Should().BeGreaterThan(0, "some sends lost the race to their cancel (or came after the close)");
         received.Should().BeEquivalentTo(sent.SelectMany(s => s), "an item arrives once, exactly when its send reported success");
     }
 
@@ -370,6 +377,10 @@ public sealed class SharedMpscChannelTests : IAsyncLifetime, IDisposable
             catch (OperationCanceledException)
             {
                 // cancelled while it waited: the item must not arrive
+            }
+            catch (ChannelClosedException)
+            {
+                break; // refused by the close, as every later send would be
             }
         }
 
