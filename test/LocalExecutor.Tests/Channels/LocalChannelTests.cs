@@ -301,6 +301,34 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Room_reserved_for_a_send_is_filled_even_when_items_given_back_filled_the_ring_meanwhile()
+    {
+        int[] items = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            channel.TrySend(1).Should().BeTrue();
+            channel.TrySend(2).Should().BeTrue();
+            LocalTask send = SendOnceAsync(channel, 3);        // waits: the channel is full
+            channel.TryReceive(out _).Should().BeTrue();       // room for 3, reserved until its task runs
+            channel.TryReceive(out _).Should().BeTrue();
+            LocalTask<int> doomed = ReceiveOnceAsync(channel); // the ring is empty: it waits
+            channel.TrySend(4).Should().BeTrue();              // handed to the waiting receive
+            channel.TrySend(5).Should().BeTrue();              // the reserved room still leaves one slot
+            doomed.Cancel();                                   // 4 comes back: the ring is full
+            await send.WithTimeout(Bound);                     // 3 fills its reserved room: the ring grows
+            var received = new List<int>();
+            while (channel.TryReceive(out int item))
+            {
+                received.Add(item);
+            }
+
+            return received.ToArray();
+        });
+
+        items.Should().Equal([4, 5, 3], "the given-back item first, then the items in the order they entered");
+    }
+
+    [Fact]
     public async Task An_item_given_back_by_a_cancelled_receiver_goes_to_the_next_waiting_receiver()
     {
         (int received, int count) = await _executor.RunAsync(async () =>
