@@ -256,6 +256,84 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_cancel_from_another_thread_that_arrives_after_its_wait_was_reused_leaves_the_next_receive_alone()
+    {
+        LocalChannel<int> channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
+        using var source = new CancellationTokenSource();
+        using var firstWoken = new ManualResetEventSlim();
+#pragma warning disable CA2012 // each ValueTask is read once, on the owner; they cross threads only as values
+        ValueTask<int> first = await _owner.OnExecutor(() =>
+        {
+            ValueTask<int> receive = channel.ReceiveAsync(source.Token);
+            receive.GetAwaiter().UnsafeOnCompleted(firstWoken.Set); // arms it: the token is subscribed
+            return receive;
+        });
+        ValueTask<int> next = default;
+        int firstItem = 0;
+
+        // With the owner held: the first receive gets its item and ends, and the next receive reuses its wait, all before
+        // the cancel of the first (handed to the owner from this thread) arrives.
+        using (ExecutorHold hold = ExecutorHold.Of(_owner))
+        {
+            _owner.Post(() =>
+            {
+                channel.TrySend(8).Should().BeTrue();
+                firstItem = first.Result;
+                next = channel.ReceiveAsync(); // waits, on the recycled wait
+            });
+            source.Cancel();
+            hold.Release();
+        }
+
+        (bool pending, int nextItem) = await _owner.OnExecutor(() =>
+        {
+            bool stillWaiting = !next.IsCompleted;
+            channel.TrySend(9).Should().BeTrue();
+            return (stillWaiting, next.IsCompletedSuccessfully ? next.Result : -1);
+        });
+#pragma warning restore CA2012
+
+        firstItem.Should().Be(8);
+        pending.Should().BeTrue("the late cancel belonged to the first receive, which had ended");
+        nextItem.Should().Be(9);
+    }
+
+    [Fact]
+    public async Task A_send_cancelled_on_the_owner_thread_leaves_the_list_and_is_not_delivered_when_room_comes()
+    {
+        (bool canceled, int[] items) = await _owner.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            channel.TrySend(1).Should().BeTrue();
+            channel.TrySend(2).Should().BeTrue();
+            using var source = new CancellationTokenSource();
+            LocalTask send = SendOnceAsync(channel, 3, source.Token); // waits: the channel is full
+            source.Cancel();
+            bool ended;
+            try
+            {
+                await send.WithTimeout(Bound);
+                ended = false;
+            }
+            catch (OperationCanceledException)
+            {
+                ended = true;
+            }
+
+            var received = new List<int>();
+            while (channel.TryReceive(out int item))
+            {
+                received.Add(item);
+            }
+
+            return (ended, received.ToArray());
+        });
+
+        canceled.Should().BeTrue();
+        items.Should().Equal([1, 2], "the cancelled send's item never entered, not even when room came");
+    }
+
+    [Fact]
     public async Task A_cancel_from_another_thread_that_arrives_after_the_item_loses_to_it()
     {
         LocalChannel<int> channel = await _owner.OnExecutor(() => new LocalChannel<int>(_owner, 1));
@@ -333,6 +411,9 @@ public sealed class LocalChannelContractTests : IAsyncLifetime, IDisposable
 #pragma warning restore CA2012
         return new WeakReference(channel);
     }
+
+    private static async LocalTask SendOnceAsync(LocalChannel<int> channel, int item, CancellationToken cancellationToken) =>
+        await channel.SendAsync(item, cancellationToken);
 
     private static async LocalTask<int> ReceiveOnceAsync(LocalChannel<int> channel, CancellationToken cancellationToken) =>
         await channel.ReceiveAsync(cancellationToken);
