@@ -50,7 +50,7 @@ def under_core(path):
     marker = "/src/LocalExecutor/"
     return path.split(marker, 1)[1] if marker in path else None
 
-mutants = {}  # (file, id) -> mutant; one entry per mutant even when two reports list it
+mutants = {}  # (file, range, replacement) -> mutant: one entry per mutant even when two reports list it
 for report in sys.argv[1:]:
     for path, data in json.load(open(report))["files"].items():
         relative = under_core(path)
