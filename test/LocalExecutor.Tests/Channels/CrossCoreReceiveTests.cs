@@ -46,6 +46,24 @@ public sealed class CrossCoreReceiveTests : IAsyncLifetime, IDisposable
 
     [Theory]
     [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
+    public async Task A_receive_whose_token_fires_while_it_waits_ends_cancelled_and_lowers_the_waiting_flag(string kind)
+    {
+        CrossCoreChannel channel = CrossCoreChannel.Create(kind);
+        using var cancel = new CancellationTokenSource();
+        Task<int> receive = Consumer.RunAsync(async () => await channel.ReceiveWith(cancel.Token));
+        Until(() => channel.IsReceiverWaiting(), "the receive waits on the empty channel");
+
+        cancel.Cancel(); // runs the token's callback on this thread: no producer holds the flag, so the wait is withdrawn
+
+        channel.IsReceiverWaiting().Should().BeFalse("the cancel took the flag back; left up, the next send would signal a wait that is over");
+        Func<Task> awaitReceive = () => receive;
+        await awaitReceive.Should().ThrowAsync<OperationCanceledException>("nothing but the cancel could end the wait");
+        channel.TrySend(5).Should().BeTrue();
+        (await Consumer.RunAsync(async () => await channel.Receive())).Should().Be(5, "the cancelled receive took nothing");
+    }
+
+    [Theory]
+    [MemberData(nameof(CrossCoreChannel.Kinds), MemberType = typeof(CrossCoreChannel))]
     public async Task A_second_pending_receive_is_refused(string kind)
     {
         CrossCoreChannel channel = CrossCoreChannel.Create(kind);
