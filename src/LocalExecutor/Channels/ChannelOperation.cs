@@ -24,7 +24,7 @@ namespace ThreadPerCore.Channels;
 /// <see cref="IWakerSource.RegisterWaker"/> does for the awaiters of raw tasks. No awaiter exposes the operation itself,
 /// so that wake delegate is its only door for a raw task.</para>
 /// </remarks>
-internal abstract class ChannelOperation : IThreadPoolWorkItem
+internal abstract class ChannelOperation : IThreadPoolWorkItem, IChannelSignal
 {
     private WaitState<Waiter> _wait;
     private CancellationTokenRegistration _registration;

@@ -17,7 +17,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     public bool TryReceive(out T item)
     {
         CheckReceiver();
-        return TryReceiveCore(out item);
+        return _ring.TryReceive(out item);
     }
 
     /// <summary>Receives the next item, waiting while there is none.</summary>
@@ -29,7 +29,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         CheckReceiver();
-        if (TryReceiveCore(out T item))
+        if (_ring.TryReceive(out T item))
         {
             return new ValueTask<T>(item);
         }
@@ -39,7 +39,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
             throw new InvalidOperationException("Another receive on this SharedMpscChannel is still pending; its single consumer receives one item at a time.");
         }
 
-        if (PeekOwnHead() == Head.End)
+        if (_ring.PeekHead() == MpscHead.End)
         {
             return ValueTask.FromException<T>(new ChannelClosedException());
         }
@@ -53,49 +53,6 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
         return new ValueTask<T>(_receive, _receive.Version);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryReceiveCore(out T item)
-    {
-        while (true)
-        {
-            long position = _positions.DequeuePosition;
-            ref Slot slot = ref _slots[(int)position & _mask];
-            long sequence = Volatile.Read(ref slot.Sequence);
-            if (sequence != position + 1)
-            {
-                if (!IsHole(sequence, position))
-                {
-                    item = default!;
-                    return false; // empty, or claimed but not yet published
-                }
-
-                // Given up by a cancelled send, its slot already freed for the next lap: step over it.
-                Volatile.Write(ref _positions.DequeuePosition, position + 1);
-                continue;
-            }
-
-            item = slot.Item;
-            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-            {
-                slot.Item = default!;
-            }
-
-            Volatile.Write(ref _positions.DequeuePosition, position + 1);
-
-            // Free the slot for the producer one lap ahead, with a full fence, then look for senders waiting for room: a
-            // waiting sender counts itself with a full fence and then looks at the slots, so one of the two sees the other.
-            Interlocked.Exchange(ref slot.Sequence, position + _slots.Length);
-            if (Volatile.Read(ref _positions.RoomWaitCount) > 0)
-            {
-                ServeWaitingSends();
-            }
-
-            return true;
-        }
-    }
-
-    private Head PeekOwnHead() => PeekHead(_positions.DequeuePosition);
-
     /// <summary>A receive whose raw task was cancelled while it waited no longer blocks the consumer side.</summary>
     private bool TryReclaimAbandonedReceive()
     {
@@ -104,7 +61,7 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
             return false;
         }
 
-        _receive.ReleaseAbandoned(withdrawn: TryLowerWaitingFlag());
+        _receive.ReleaseAbandoned(withdrawn: _ring.TryLowerWaitingFlag());
         return true;
     }
 
@@ -112,31 +69,16 @@ public sealed partial class SharedMpscChannel<T> : IReceiveSide<T>
     private void CheckReceiver() =>
         ExecutorBinding.Check(ref _receiverBinding, "receiving side of this SharedMpscChannel", "It has a single consumer.");
 
-    /// <summary>Takes the receiver's waiting flag back, if nobody took it first (whoever takes it signals the wait).</summary>
-    private bool TryLowerWaitingFlag()
+    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() => _ring.PeekHead() switch
     {
-        long raised = Volatile.Read(ref _positions.ReceiverWaitingAt);
-        return raised != 0 && Interlocked.CompareExchange(ref _positions.ReceiverWaitingAt, 0, raised) == raised;
-    }
-
-    ValueTaskSourceStatus IReceiveSide<T>.PeekReceive() => PeekOwnHead() switch
-    {
-        Head.Item => ValueTaskSourceStatus.Succeeded,
-        Head.End => ValueTaskSourceStatus.Faulted,
+        MpscHead.Item => ValueTaskSourceStatus.Succeeded,
+        MpscHead.End => ValueTaskSourceStatus.Faulted,
         _ => ValueTaskSourceStatus.Pending,
     };
 
-    bool IReceiveSide<T>.TryReceiveCore(out T item) => TryReceiveCore(out item);
+    bool IReceiveSide<T>.TryReceiveCore(out T item) => _ring.TryReceive(out item);
 
-    bool IReceiveSide<T>.TryWaitForItem()
-    {
-        // Raise the flag, naming the position, with a full fence, then look: a producer publishes with a full fence, then
-        // looks at the flag.
-        long position = _positions.DequeuePosition;
-        Interlocked.Exchange(ref _positions.ReceiverWaitingAt, position + 1);
-        return !(PeekHead(position) != Head.Empty
-            && Interlocked.CompareExchange(ref _positions.ReceiverWaitingAt, 0, position + 1) == position + 1);
-    }
+    bool IReceiveSide<T>.TryWaitForItem() => _ring.TryWaitForItem();
 
-    bool IReceiveSide<T>.TryStopWaitingForItem() => TryLowerWaitingFlag();
+    bool IReceiveSide<T>.TryStopWaitingForItem() => _ring.TryLowerWaitingFlag();
 }

@@ -9,7 +9,7 @@ public sealed partial class SharedMpscChannel<T>
 {
     /// <summary>
     /// A send waiting for room, holding its item. Pooled by the channel, linked into its FIFO of waiting sends
-    /// (<see cref="SendWaitList"/>, guarded by the channel's send lock) until room comes, its token fires, or the channel
+    /// (the ring's, guarded by its send lock, <see cref="MpscRing{T, TWait}.SendLock"/>) until room comes, its token fires, or the channel
     /// closes. The raw task that awaits it registers its waker here, so the channel sees when that task was cancelled
     /// while it waited (<see cref="ChannelOperation.IsAbandoned"/>) and drops the send instead of delivering it.
     /// </summary>
@@ -24,10 +24,10 @@ public sealed partial class SharedMpscChannel<T>
     /// in which a cancel could hide that outcome. A send awaited any other way cannot be cancelled like that: the serving
     /// thread publishes its item at once.
     /// </remarks>
-    private sealed class SendWait(SharedMpscChannel<T> channel) : ChannelOperation, IValueTaskSource, IAwaitedByTask
+    private sealed class SendWait(SharedMpscChannel<T> channel) : ChannelOperation, IValueTaskSource, IAwaitedByTask, IMpscSendWait<T, SendWait>
     {
         private T _item = default!;
-        private SendOutcome _outcome;
+        private MpscSendOutcome _outcome;
         private long _reservedPosition = -1;
         private bool _servedBeforeArm;
 
@@ -38,6 +38,8 @@ public sealed partial class SharedMpscChannel<T>
         /// <summary>True while the wait is in the channel's list (under the send lock).</summary>
         public bool IsLinked { get; set; }
 
+        bool IMpscSendWait<T, SendWait>.IsAbandoned => IsAbandoned;
+
         /// <summary>True once a raw task registered for this wait while it was in the list: room for it is reserved, not
         /// filled by the serving thread. Under the send lock.</summary>
         public bool ReservesRoom { get; private set; }
@@ -47,7 +49,7 @@ public sealed partial class SharedMpscChannel<T>
         public void Begin(T item, CancellationToken cancellationToken)
         {
             _item = item;
-            _outcome = SendOutcome.Full;
+            _outcome = MpscSendOutcome.Full;
             _reservedPosition = -1;
             _servedBeforeArm = false;
             ReservesRoom = false;
@@ -55,7 +57,7 @@ public sealed partial class SharedMpscChannel<T>
         }
 
         /// <summary>Records how the wait ended, under the send lock, before it is taken out of the list and signalled.</summary>
-        public void Complete(SendOutcome outcome)
+        public void Complete(MpscSendOutcome outcome)
         {
             _outcome = outcome;
             _item = default!; // sent (the serving thread publishes it) or refused by the close
@@ -65,7 +67,7 @@ public sealed partial class SharedMpscChannel<T>
         /// publishes when it resumes.</summary>
         public void Reserve(long position)
         {
-            _outcome = SendOutcome.Sent;
+            _outcome = MpscSendOutcome.Sent;
             _reservedPosition = position;
         }
 
@@ -84,7 +86,7 @@ public sealed partial class SharedMpscChannel<T>
                 return ValueTaskSourceStatus.Pending;
             }
 
-            return _outcome == SendOutcome.Sent ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Faulted;
+            return _outcome == MpscSendOutcome.Sent ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Faulted;
         }
 
         public void GetResult(short token)
@@ -97,13 +99,13 @@ public sealed partial class SharedMpscChannel<T>
 
             CancellationToken cancellationToken = CancellationToken;
             bool canceled = IsCanceled;
-            SendOutcome outcome = _outcome;
+            MpscSendOutcome outcome = _outcome;
             long reserved = _reservedPosition;
             if (reserved >= 0)
             {
                 // The position claimed for this send while it waited: its item goes in now, as the send completes here.
                 _reservedPosition = -1;
-                channel.Publish(reserved, _item);
+                channel._ring.Publish(reserved, _item);
             }
 
             Recycle(signalMayBeOnItsWay: _servedBeforeArm);
@@ -112,7 +114,7 @@ public sealed partial class SharedMpscChannel<T>
                 throw new OperationCanceledException(cancellationToken);
             }
 
-            if (outcome == SendOutcome.Closed)
+            if (outcome == MpscSendOutcome.Closed)
             {
                 throw new ChannelClosedException();
             }
@@ -129,7 +131,7 @@ public sealed partial class SharedMpscChannel<T>
         {
             bool unlinked = false;
             long reserved = -1;
-            lock (channel._sendLock)
+            lock (channel._ring.SendLock)
             {
                 if (!ReferenceEquals(RegisteredWaker, waiter))
                 {
@@ -138,7 +140,7 @@ public sealed partial class SharedMpscChannel<T>
 
                 if (IsLinked)
                 {
-                    channel.Unlink(this);
+                    channel._ring.UnlinkLocked(this);
                     unlinked = true;
                 }
                 else
@@ -154,7 +156,7 @@ public sealed partial class SharedMpscChannel<T>
             }
             else if (reserved >= 0)
             {
-                channel.PublishHole(reserved);
+                channel._ring.PublishHole(reserved);
                 Recycle(signalMayBeOnItsWay: true); // served: its signal may still be on its way
             }
         }
@@ -164,7 +166,7 @@ public sealed partial class SharedMpscChannel<T>
             if (RegisteredWaker is { } task)
             {
                 bool linked;
-                lock (channel._sendLock)
+                lock (channel._ring.SendLock)
                 {
                     linked = IsLinked;
                     ReservesRoom = linked;
@@ -211,61 +213,6 @@ public sealed partial class SharedMpscChannel<T>
     {
         public bool TryRaise() => true; // in the list, or already ended and being signalled: either way a signal comes
 
-        public bool TryWithdraw() => channel.TryWithdrawSendWait(wait);
-    }
-
-    /// <summary>A FIFO of waiting sends, linked through the waits themselves (no allocation, O(1) removal on cancel).
-    /// Every member is used under the channel's send lock.</summary>
-    private struct SendWaitList
-    {
-        public SendWait? First { get; private set; }
-
-        public SendWait? Last { get; private set; }
-
-        public int Count { get; private set; }
-
-        public void Add(SendWait wait)
-        {
-            wait.Previous = Last;
-            wait.Next = null;
-            if (Last is null)
-            {
-                First = wait;
-            }
-            else
-            {
-                Last.Next = wait;
-            }
-
-            Last = wait;
-            wait.IsLinked = true;
-            Count++;
-        }
-
-        public void Remove(SendWait wait)
-        {
-            if (wait.Previous is null)
-            {
-                First = wait.Next;
-            }
-            else
-            {
-                wait.Previous.Next = wait.Next;
-            }
-
-            if (wait.Next is null)
-            {
-                Last = wait.Previous;
-            }
-            else
-            {
-                wait.Next.Previous = wait.Previous;
-            }
-
-            wait.Previous = null;
-            wait.Next = null;
-            wait.IsLinked = false;
-            Count--;
-        }
+        public bool TryWithdraw() => channel._ring.TryWithdrawSendWait(wait);
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
@@ -33,16 +32,10 @@ namespace ThreadPerCore.Channels;
 [DebuggerDisplay("Count = {Count}, Capacity = {Capacity}, Closed = {IsClosed}")]
 public sealed partial class SharedMpscChannel<T>
 {
-    private const long ClosedBit = MpscPositions.ClosedBit;
-
-    private readonly Slot[] _slots;
-    private readonly int _mask;
     private readonly ReceiveOperation<T> _receive;
     private readonly ConcurrentQueue<SendWait> _freeSendWaits = new();
-    private readonly Lock _sendLock = new(); // guards _sendWaits only: held for a few writes, never across a wake or user code
-    private SendWaitList _sendWaits;
     private object? _receiverBinding;
-    private MpscPositions _positions;
+    private MpscRing<T, SendWait> _ring; // the protocol; a mutable struct, never copied
 
     /// <summary>Creates a channel.</summary>
     /// <param name="capacity">The least number of items it holds, at least 2; rounded up to a power of two (see
@@ -52,57 +45,31 @@ public sealed partial class SharedMpscChannel<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 30);
-        _slots = new Slot[BitOperations.RoundUpToPowerOf2((uint)capacity)];
-        _mask = _slots.Length - 1;
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            _slots[i].Sequence = i; // slot i is free for the producer that claims position i
-        }
-
         _receive = new ReceiveOperation<T>(this);
+        _ring = new MpscRing<T, SendWait>(capacity, _receive);
     }
 
     /// <summary>The most items the channel holds (the requested capacity rounded up to a power of two).</summary>
-    public int Capacity => _slots.Length;
+    public int Capacity => _ring.Capacity;
 
     /// <summary>How many items are claimed or in the channel (a snapshot).</summary>
-    public int Count => (int)Math.Clamp((Volatile.Read(ref _positions.EnqueueWord) >> 1) - Volatile.Read(ref _positions.DequeuePosition), 0, _slots.Length);
+    public int Count => _ring.Count;
 
     /// <summary>True once <see cref="Close"/> was called.</summary>
-    public bool IsClosed => (Volatile.Read(ref _positions.EnqueueWord) & ClosedBit) != 0;
+    public bool IsClosed => _ring.IsClosed;
 
     /// <summary>True while the receive waits for an item (for tests and debuggers).</summary>
-    internal bool IsReceiverWaiting => Volatile.Read(ref _positions.ReceiverWaitingAt) != 0;
+    internal bool IsReceiverWaiting => _ring.IsReceiverWaiting;
 
     /// <summary>How many sends wait for room (for tests and debuggers).</summary>
-    internal int WaitingSenders => Volatile.Read(ref _positions.RoomWaitCount);
+    internal int WaitingSenders => _ring.WaitingSends;
 
     /// <summary>
     /// Closes the channel: later sends and sends waiting for room throw <see cref="ChannelClosedException"/>; the
     /// receiver gets every item sent before, then <see cref="ChannelClosedException"/>. Any thread may call it.
     /// </summary>
     /// <returns>True if this call closed the channel.</returns>
-    public bool Close()
-    {
-        long word = Volatile.Read(ref _positions.EnqueueWord);
-        while ((word & ClosedBit) == 0)
-        {
-            long seen = Interlocked.CompareExchange(ref _positions.EnqueueWord, word | ClosedBit, word);
-            if (seen == word)
-            {
-                // No position can be claimed any more. Wake the receiver if the close is what it would find now; a
-                // position claimed before the close but not yet published wakes it when its producer publishes it (the
-                // receiver must not be woken to find neither an item nor the end). Senders retry and see the close.
-                WakeReceiverIfReady();
-                ServeWaitingSends(); // each waiting send finds the close
-                return true;
-            }
-
-            word = seen;
-        }
-
-        return false;
-    }
+    public bool Close() => _ring.Close();
 
     /// <summary>Receives every item until the channel is closed and drained; the enumeration then ends.</summary>
     /// <param name="cancellationToken">Stops the enumeration with <see cref="OperationCanceledException"/>.</param>
@@ -128,11 +95,5 @@ public sealed partial class SharedMpscChannel<T>
 
             yield return next;
         }
-    }
-
-    private struct Slot
-    {
-        public T Item;
-        public long Sequence;
     }
 }
