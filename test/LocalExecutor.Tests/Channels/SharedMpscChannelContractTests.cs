@@ -204,6 +204,48 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
 
     /// <summary>Fills the channel with 1 and 2, and starts a raw task on the second executor whose send of 3 waits for
     /// room; returns once that task has registered with the wait.</summary>
+    [Fact]
+    public async Task A_local_task_send_served_before_it_awaits_succeeds_while_the_serving_thread_has_not_signalled_it_yet()
+    {
+        // The window: the serving thread has taken the send out of the list and published its item, and has not signalled
+        // it yet, when the send's raw task first awaits it. The task must go on with the outcome it finds, not wait for
+        // the signal or fail. The serving thread is held inside the window by the wake it gives the consumer on the way:
+        // the consumer's receive continuation is posted to a context whose Post blocks.
+        var channel = new SharedMpscChannel<int>(2);
+        LocalTask<bool> three = await FillAndWaitToSendThreeAsync(channel);
+        using (ExecutorHold hold = ExecutorHold.Of(_pool[1]))
+        {
+            channel.TryReceive(out _).Should().BeTrue(); // room for 3 at position 2, reserved: its held task fills it
+            channel.TryReceive(out _).Should().BeTrue();
+            channel.TrySend(4).Should().BeTrue(); // position 3; the ring is full again behind the reserved position
+
+            using var enqueued = new ManualResetEventSlim();
+            using var awaitNow = new ManualResetEventSlim();
+            LocalTask<bool> five = _pool[0].Start(() => SendThenAwaitAsync(channel, 5, enqueued, awaitNow));
+            enqueued.Wait(Bound).Should().BeTrue("the send of 5 waits for room, not awaited yet");
+
+            using var context = new BlockingPostContext();
+            ValueTask<int> receive = ReceiveWithContinuationOn(channel, context, out TaskCompletionSource<int> received);
+            Until(() => channel.IsReceiverWaiting, "the receive waits at the reserved position");
+
+            three.Cancel();
+            hold.Release(); // 3's cancel gives its position up; that serves the send of 5 and wakes the receive, whose Post blocks
+            context.Entered.Wait(Bound).Should().BeTrue("the serving thread wakes the receive before it signals the send of 5");
+
+            awaitNow.Set();
+            (await five.AsTask().WaitAsync(Bound)).Should().BeTrue("the send of 5 was served: its task succeeds without the signal");
+
+            context.Release();
+            (await received.Task.WaitAsync(Bound)).Should().Be(4, "the receive skips the hole of 3");
+            _ = receive;
+        }
+
+        channel.TryReceive(out int last).Should().BeTrue();
+        last.Should().Be(5);
+        channel.Count.Should().Be(0, "5 was delivered once");
+        three.IsCanceled.Should().BeTrue();
+    }
+
     private async Task<LocalTask<bool>> FillAndWaitToSendThreeAsync(SharedMpscChannel<int> channel)
     {
         channel.TrySend(1).Should().BeTrue();
@@ -212,6 +254,60 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         Until(() => channel.WaitingSenders == 1, "the send of 3 waits for room");
         await _pool[1].OnExecutor(() => { }); // after the poll that started the send: its task has registered with it
         return send;
+    }
+
+    private static async LocalTask<bool> SendThenAwaitAsync(SharedMpscChannel<int> channel, int item, ManualResetEventSlim enqueued, ManualResetEventSlim awaitNow)
+    {
+        ValueTask send = channel.SendAsync(item);
+        enqueued.Set();
+        awaitNow.Wait(Bound); // the task's own code between starting the send and awaiting it: the window under test
+        await send;
+        return true;
+    }
+
+    /// <summary>Starts a receive and awaits it with a continuation captured on <paramref name="context"/>, as an await
+    /// under that context would.</summary>
+    private static ValueTask<int> ReceiveWithContinuationOn(SharedMpscChannel<int> channel, SynchronizationContext context, out TaskCompletionSource<int> received)
+    {
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            var result = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            ValueTask<int> receive = channel.ReceiveAsync();
+            ValueTaskAwaiter<int> awaiter = receive.GetAwaiter();
+            awaiter.OnCompleted(() => result.SetResult(awaiter.GetResult()));
+            received = result;
+            return receive;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>A context whose Post holds the posting thread until released, then runs the callback there.</summary>
+    private sealed class BlockingPostContext : SynchronizationContext, IDisposable
+    {
+        private readonly ManualResetEventSlim _release = new();
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public void Release() => _release.Set();
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Entered.Set();
+            _release.Wait(Bound);
+            d(state);
+        }
+
+        public void Dispose()
+        {
+            _release.Set();
+            _release.Dispose();
+            Entered.Dispose();
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
