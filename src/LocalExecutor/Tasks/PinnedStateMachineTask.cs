@@ -12,18 +12,22 @@ internal sealed class PinnedStateMachineTask<TStateMachine, T> : StateMachineTas
     // A runtime builder used only as a promise: its Task is a bare Task<T>, one allocation, no TaskCompletionSource.
     private AsyncTaskMethodBuilder<T> _promise;
 
+    // The builder creates its task lazily and without a lock: read here, at construction, and kept, so the caller that
+    // returns it and the executor thread that completes it cannot each create one (the caller's would never complete).
+    private readonly System.Threading.Tasks.Task<T> _promiseTask;
+
     public PinnedStateMachineTask(TaskQueue queue)
         : base(queue)
     {
-        _ = _promise.Task; // created now, before another thread could race to create it lazily
+        _promiseTask = _promise.Task;
     }
 
-    public System.Threading.Tasks.Task<T> Promise => _promise.Task;
+    public System.Threading.Tasks.Task<T> Promise => _promiseTask;
 
     /// <summary>The promise task carries the failure to its awaiters (and to .NET's own unobserved-task reporting).</summary>
     private protected override bool TracksUnobservedFault => false;
 
-    System.Threading.Tasks.Task IPromiseTask.Promise => _promise.Task;
+    System.Threading.Tasks.Task IPromiseTask.Promise => _promiseTask;
 
     private protected override void OnFinished()
     {
