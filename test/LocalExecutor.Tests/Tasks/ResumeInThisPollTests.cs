@@ -55,6 +55,30 @@ public sealed class ResumeInThisPollTests : IAsyncLifetime
         task.Cancel();
     }
 
+    [Fact]
+    public async Task A_task_that_registers_on_a_task_already_finished_is_woken_at_once()
+    {
+        // The window between a raw task's look at an awaited task and its registration, held open: the awaited task
+        // finished (here, before the look) and the registration arrives after. Across executors it is a race; here the
+        // awaitable reports pending and then registers on the finished task.
+        LocalTask<int> finished = _executor.Start(SevenAsync);
+        (await finished.Within("the awaited task")).Should().Be(7);
+        var operation = new CompletesDuringRegistration { OnRegister = waiter => ((IWakerSource)finished).RegisterWaker(waiter) };
+
+        LocalTask<int> task = _executor.Start(async () =>
+        {
+            await operation;
+            return await finished;
+        });
+
+        (await task.Within("the task that registered on a finished task, which must wake it instead of keeping it")).Should().Be(7);
+        operation.Registrations.Should().Be(1);
+    }
+
+#pragma warning disable CS1998 // a raw task that finishes in its first poll
+    private static async LocalTask<int> SevenAsync() => 7;
+#pragma warning restore CS1998
+
     /// <summary>An operation that reports itself pending, then completes while the task registers on it.</summary>
     private sealed class CompletesDuringRegistration : INotifyCompletion, IWakerSource
     {
