@@ -24,19 +24,19 @@ public abstract partial class LocalTask
         }
 
         Debug.Assert(executor.IsShutDown, "other threads touch the state word only after the owner gave it up");
-        int state = Volatile.Read(ref _state);
-        while ((state & TaskState.Finished) == 0)
-        {
-            // Tracked is dropped with the claim: the live list is the owner's, and the owner empties it itself, so the
-            // finish below must not unlink the task from another thread.
-            int seen = Interlocked.CompareExchange(ref _state, (state | TaskState.Closed) & ~TaskState.Tracked, state);
-            if (seen == state)
-            {
-                FinishCancelled();
-                return;
-            }
 
-            state = seen;
+        // Closed is the claim, set in one atomic step: of the late threads that reach the task, the first ends it, and
+        // the others leave it as it is. A task that had finished keeps its outcome (the bit says it will never be
+        // polled again, which was true already).
+        int before = Interlocked.Or(ref _state, TaskState.Closed);
+        if ((before & TaskState.Finished) != 0)
+        {
+            return;
         }
+
+        // The live list is the owner's, and the owner empties it itself, so the finish below must not unlink the task
+        // from this thread: Tracked goes first (the claim is ours, and no other thread reads it any more).
+        Interlocked.And(ref _state, ~TaskState.Tracked);
+        FinishCancelled();
     }
 }
