@@ -91,6 +91,28 @@ public sealed class SendBlockingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_from_another_thread_to_an_executor_that_is_draining_is_refused_and_its_callback_never_runs()
+    {
+        // New work is refused once the stop is requested, and a Send is new work: it would otherwise run in the drain
+        // (or, arriving at its end, fail late) although its caller was told the executor is stopping.
+        LocalExecutor executor = Executors.Start(nameof(Send_from_another_thread_to_an_executor_that_is_draining_is_refused_and_its_callback_never_runs));
+        var never = new TaskCompletionSource();
+        LocalTask<int> stuck = executor.Start(() => Shutdown.DrainTests.WaitForeverAsync(never.Task));
+        Task<ShutdownReport> stopping = executor.ShutdownAsync(Bounded.Timeout); // the drain waits for the stuck task
+        SpinWait.SpinUntil(() => executor.IsStopping, Bounded.Timeout).Should().BeTrue("the stop to be requested");
+
+        bool ran = false;
+        Action send = () => executor.SynchronizationContext.Send(_ => ran = true, null);
+
+        send.Should().Throw<ObjectDisposedException>("the executor is draining").Which.ObjectName.Should().Be(executor.Name);
+        never.SetResult();
+        ShutdownReport report = await stopping.Within("the drain, once the stuck task can end");
+        ran.Should().BeFalse("the refused callback was not queued");
+        report.CancelledTasks.Should().Be(0, "the stuck task ended in the drain");
+        (await stuck.Within("the stuck task")).Should().Be(1);
+    }
+
+    [Fact]
     public async Task Send_rejects_a_null_callback_on_any_thread_before_queueing_anything()
     {
         Action fromHere = () => _executor.SynchronizationContext.Send(null!, null);
