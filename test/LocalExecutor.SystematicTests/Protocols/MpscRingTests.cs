@@ -32,6 +32,10 @@ public sealed class MpscRingTests
         Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(SecondProducerReserves: true, GiveUpReservedPosition: true)));
 
     [Fact]
+    public void No_interleaving_of_a_send_abandoned_while_it_waits_with_its_serving_and_dropping_loses_doubles_or_strands_an_item() =>
+        Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(SecondProducerReserves: true, AbandonFirstWait: true)));
+
+    [Fact]
     public void No_interleaving_of_the_consumer_taking_its_waiting_flag_back_with_producers_taking_it_loses_or_doubles_a_wake() =>
         Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(ConsumerWithdrawsFirstWait: true)));
 
@@ -43,12 +47,17 @@ public sealed class MpscRingTests
     /// position, and the producer publishes its item when it resumes, as a raw task does.</param>
     /// <param name="GiveUpReservedPosition">Its first reserved position is given up as a hole instead (the raw task was
     /// cancelled after it got room): that item is not sent.</param>
+    /// <param name="AbandonFirstWait">Its first wait is abandoned as soon as it is in the list (its raw task cancelled
+    /// while it waits), then withdrawn as the channel's wait withdraws itself: taken out of the list if still there
+    /// (else dropped by whichever thread found it abandoned first), its reserved position given up if it was served.
+    /// That item is not sent.</param>
     /// <param name="ConsumerWithdrawsFirstWait">The consumer takes its first waiting flag back, as a cancelled receive does;
     /// if a producer took it first, the consumer waits for that producer's signal instead.</param>
     /// <param name="Closers">How many threads close the ring.</param>
     private sealed record Scenario(
         bool SecondProducerReserves = false,
         bool GiveUpReservedPosition = false,
+        bool AbandonFirstWait = false,
         bool ConsumerWithdrawsFirstWait = false,
         int Closers = 1);
 
@@ -71,10 +80,11 @@ public sealed class MpscRingTests
             {
                 bool reserves = producer == 1 && scenario.SecondProducerReserves;
                 bool giveUpNext = reserves && scenario.GiveUpReservedPosition;
+                bool abandonNext = reserves && scenario.AbandonFirstWait;
                 for (int i = 0; i < ItemsPerProducer; i++)
                 {
                     int item = (producer * 10) + i;
-                    switch (Send(box, item, reserves, ref giveUpNext))
+                    switch (Send(box, item, reserves, ref giveUpNext, ref abandonNext))
                     {
                         case MpscSendOutcome.Sent:
                             sent.Add(item);
@@ -150,6 +160,11 @@ public sealed class MpscRingTests
 
         Specification.Assert(closedBy == 1, $"{closedBy} calls of Close report that they closed the ring");
         Specification.Assert(receiver.PendingSignals == 0, "the consumer was signalled for a wait that was over");
+        foreach (ModelSendWait abandoned in box.Abandoned)
+        {
+            Specification.Assert(abandoned.IsEnded || abandoned.Drops == 1, "an abandoned wait was taken out of the list and never dropped (recycled)");
+        }
+
         Specification.Assert(box.Ring.WaitingSends == 0, $"{box.Ring.WaitingSends} sends still wait after the close");
         int[] expected = sent.OrderBy(i => i).ToArray();
         int[] got = received.OrderBy(i => i).ToArray();
@@ -167,7 +182,7 @@ public sealed class MpscRingTests
 
     /// <summary>What <c>SharedMpscChannel.SendAsync</c> does: send if there is room, else wait in the list for it (its
     /// waiter publishing a reserved position itself when it resumes, or giving it up as a hole).</summary>
-    private static MpscSendOutcome Send(RingBox box, int item, bool reserves, ref bool giveUpNext)
+    private static MpscSendOutcome Send(RingBox box, int item, bool reserves, ref bool giveUpNext, ref bool abandonNext)
     {
         MpscSendOutcome outcome = box.Ring.TrySend(item);
         if (outcome != MpscSendOutcome.Full)
@@ -177,6 +192,13 @@ public sealed class MpscRingTests
 
         using var wait = new ModelSendWait(item, reserves);
         box.Ring.EnqueueSendWait(wait);
+        if (abandonNext)
+        {
+            abandonNext = false;
+            AbandonAndWithdraw(box, wait);
+            return MpscSendOutcome.Full; // not sent
+        }
+
         MpscSendOutcome ended = wait.AwaitSignal();
         if (wait.ReservedPosition is long position)
         {
@@ -193,10 +215,52 @@ public sealed class MpscRingTests
         return ended;
     }
 
+    /// <summary>What <c>SendWait.Withdraw</c> does when the raw task awaiting the send is cancelled: the wait is abandoned
+    /// at once (the task finished), and withdrawn after; a wait the ring served meanwhile is signalled, and a position
+    /// reserved for it becomes a hole.</summary>
+    private static void AbandonAndWithdraw(RingBox box, ModelSendWait wait)
+    {
+        wait.Abandon();
+        box.Abandoned.Enqueue(wait);
+        bool unlinked = false;
+        long? reserved = null;
+        lock (box.Ring.SendLock)
+        {
+            if (wait.IsLinked)
+            {
+                box.Ring.UnlinkLocked(wait);
+                unlinked = true;
+            }
+            else
+            {
+                reserved = wait.ReservedPosition;
+            }
+        }
+
+        if (unlinked)
+        {
+            wait.Drop();
+            return;
+        }
+
+        if (wait.IsEnded)
+        {
+            _ = wait.AwaitSignal(); // served before it was abandoned: its signal is on its way
+        }
+
+        if (reserved is long position)
+        {
+            box.Ring.PublishHole(position);
+        }
+    }
+
     /// <summary>Holds the ring (a mutable struct) where every thread reaches the same instance.</summary>
     private sealed class RingBox(MpscRing<int, ModelSendWait> ring)
     {
         public MpscRing<int, ModelSendWait> Ring = ring;
+
+        /// <summary>The waits abandoned in the run, checked at its end.</summary>
+        public ConcurrentQueue<ModelSendWait> Abandoned { get; } = new();
     }
 
     /// <summary>The consumer's wait: a semaphore released by whoever takes the waiting flag.</summary>
@@ -213,13 +277,14 @@ public sealed class MpscRingTests
         public void Dispose() => _signals.Dispose();
     }
 
-    /// <summary>A send waiting for room, as the channel's pooled wait is to the ring (never abandoned here: the unit
-    /// tests cover abandoned waits, which only a cancelled raw task makes).</summary>
+    /// <summary>A send waiting for room, as the channel's pooled wait is to the ring.</summary>
     private sealed class ModelSendWait(int item, bool reservesRoom) : IMpscSendWait<int, ModelSendWait>, IDisposable
     {
         private readonly SemaphoreSlim _signalled = new(0, int.MaxValue);
         private MpscSendOutcome _outcome = MpscSendOutcome.Full;
+        private volatile bool _abandoned;
         private bool _ended;
+        private int _drops;
 
         public ModelSendWait? Next { get; set; }
 
@@ -227,7 +292,11 @@ public sealed class MpscRingTests
 
         public bool IsLinked { get; set; }
 
-        public bool IsAbandoned => false;
+        public bool IsAbandoned => _abandoned;
+
+        public bool IsEnded => _ended;
+
+        public int Drops => _drops;
 
         public bool ReservesRoom => reservesRoom;
 
@@ -252,7 +321,14 @@ public sealed class MpscRingTests
 
         public void Signal() => _signalled.Release();
 
-        public void Drop() => Specification.Assert(false, "a wait nobody abandoned was dropped");
+        public void Abandon() => _abandoned = true;
+
+        public void Drop()
+        {
+            Specification.Assert(_abandoned, "a wait nobody abandoned was dropped");
+            Specification.Assert(!_ended, "a wait that was served was dropped");
+            Specification.Assert(++_drops == 1, "a wait was dropped twice");
+        }
 
         /// <summary>Waits for the signal, then checks it came once, for an ended wait.</summary>
         public MpscSendOutcome AwaitSignal()
