@@ -5,7 +5,7 @@
 #
 # Stryker runs the unit suite only: the protocols that LocalExecutor.SystematicTests compiles from source (its
 # <Compile Include> items: the parker, the continuation slot and list, the channels' waiting words and wait state, the
-# shutdown gate, the drain count) are explored there, under Coyote, and their race-only mutants (a compare-and-swap
+# MPSC channel's ring, the shutdown gate, the drain count) are explored there, under Coyote, and their race-only mutants (a compare-and-swap
 # retry that gives up, a fence moved) cannot fail a unit test that runs one interleaving. This script takes every
 # mutant a report lists as Survived or NoCoverage in one of those files, writes it into a clean copy of the sources
 # (exactly Stryker's replacement text over Stryker's range), builds and runs the systematic tests, and books it:
