@@ -83,6 +83,8 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
     public void Only_the_call_that_closed_the_channel_says_so()
     {
         var channel = new SharedMpscChannel<int>(2);
+        channel.TrySend(1).Should().BeTrue();
+        channel.IsClosed.Should().BeFalse("an open channel holding an item is not closed");
 
         channel.Close().Should().BeTrue();
         channel.Close().Should().BeFalse("the channel was already closed");

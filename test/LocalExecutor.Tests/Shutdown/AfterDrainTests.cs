@@ -72,6 +72,24 @@ public sealed class AfterDrainTests
         report.CancelledTaskTypes.Values.Sum().Should().Be(report.CancelledTasks);
     }
 
+    [Fact]
+    public async Task A_raw_task_started_inline_in_the_last_pass_and_left_waiting_ends_cancelled()
+    {
+        // A raw task method called on the core starts inline: its first poll makes it live at once, with nothing of it in
+        // a queue or the inbox. One started in the last pass, after that pass cancelled the live tasks, is ended only by
+        // the executor's last look at its live list; without it the task would wait forever.
+        LocalExecutor executor = Executors.Start(nameof(A_raw_task_started_inline_in_the_last_pass_and_left_waiting_ends_cancelled));
+        var never = new TaskCompletionSource();
+        LocalTask<int> stuck = executor.Start(() => DrainTests.WaitForeverAsync(never.Task));
+        Task<List<LocalTask<int>>> started = await executor.OnExecutor(() => StartWaitingTaskInEachTurnAsync(stuck, executor, never.Task));
+
+        await executor.ShutdownAsync(ShortDeadline).Within("the shutdown");
+        List<LocalTask<int>> tasks = await started.Within("the method that starts a task in each turn");
+
+        tasks.Should().HaveCount(LocalExecutor.ShutdownPasses, "one turn in each pass after the drain");
+        tasks.Should().OnlyContain(task => task.IsCanceled, "every task left waiting at shutdown ends cancelled, the last pass's too");
+    }
+
     [Theory]
     [InlineData(LateWorkPolicy.RunOnThreadPool)]
     [InlineData(LateWorkPolicy.Reject)]
@@ -195,6 +213,21 @@ public sealed class AfterDrainTests
 
         seen.EndedOffCore = true;
         return seen;
+    }
+
+    /// <summary>Re-queues itself through the shutdown's passes, starting in each turn a raw task that waits forever.</summary>
+    private static async Task<List<LocalTask<int>>> StartWaitingTaskInEachTurnAsync(LocalTask awaited, LocalExecutor executor, Task never)
+    {
+        await EndOfAsync(awaited);
+
+        var started = new List<LocalTask<int>>();
+        while (Executors.IsOn(executor))
+        {
+            started.Add(DrainTests.WaitForeverAsync(never)); // starts inline: live once its first poll awaits
+            await Task.Yield();
+        }
+
+        return started;
     }
 
     /// <summary>Re-queues itself through the shutdown's passes; in the last one it lets the sender's Send go and keeps
