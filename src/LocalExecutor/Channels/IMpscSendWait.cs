@@ -15,8 +15,8 @@ internal enum MpscSendOutcome
 
 /// <summary>
 /// A send waiting for room in a <see cref="MpscRing{T, TWait}"/>: a node of the ring's FIFO of waiting sends, and what
-/// the serving thread asks of it. Every member is used under the ring's send lock, except <see cref="IChannelSignal.Signal"/>
-/// and <see cref="Drop"/>, which the serving thread calls after it let go of the lock.
+/// the serving thread asks of it. Every member is used under the ring's send lock, except <see cref="IChannelSignal.Signal"/>,
+/// <see cref="Drop"/> and <see cref="Recycle"/>, which are called after the lock is let go.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 /// <typeparam name="TWait">The implementing type (the list links waits of one type).</typeparam>
@@ -51,6 +51,17 @@ internal interface IMpscSendWait<T, TWait> : IChannelSignal
     /// it is taken out of the list and signalled.</summary>
     void Complete(MpscSendOutcome outcome);
 
+    /// <summary>True while the wait still belongs to <paramref name="waiter"/>: not yet ended and reused by another.</summary>
+    bool IsAwaitedBy(object waiter);
+
+    /// <summary>Takes the position reserved for this send (<see cref="Reserve"/>), or -1 if none is.</summary>
+    long TakeReservation();
+
     /// <summary>Ends an abandoned wait that was taken out of the list unsignalled.</summary>
     void Drop();
+
+    /// <summary>Ends the wait for good and lets the instance serve another.</summary>
+    /// <param name="signalMayBeOnItsWay">True when the ring ended the wait (it is signalled after): the signal may arrive
+    /// after this, and must then be paid off instead of waking the instance's next wait.</param>
+    void Recycle(bool signalMayBeOnItsWay);
 }

@@ -59,6 +59,45 @@ internal partial struct MpscRing<T, TWait>
         }
     }
 
+    /// <summary>
+    /// The waiter of <paramref name="wait"/> gave up before it resumed (its raw task was cancelled): a send still in the
+    /// list leaves it and is dropped; a send the ring served has its reserved position given up as a hole and is recycled
+    /// while its signal may still be on its way. Either way its item is not sent, as its waiter reports. A wait that
+    /// <paramref name="waiter"/> no longer owns (ended and reused already) is left alone.
+    /// </summary>
+    public void Withdraw(TWait wait, object waiter)
+    {
+        bool unlinked = false;
+        long reserved = -1;
+        lock (_sendLock)
+        {
+            if (!wait.IsAwaitedBy(waiter))
+            {
+                return;
+            }
+
+            if (wait.IsLinked)
+            {
+                UnlinkLocked(wait);
+                unlinked = true;
+            }
+            else
+            {
+                reserved = wait.TakeReservation();
+            }
+        }
+
+        if (unlinked)
+        {
+            wait.Drop();
+        }
+        else if (reserved >= 0)
+        {
+            PublishHole(reserved);
+            wait.Recycle(signalMayBeOnItsWay: true); // served: the serving thread signals it after it let go of the lock
+        }
+    }
+
     /// <summary>Under <see cref="SendLock"/>: takes a linked wait out of the list and publishes the new count.</summary>
     public void UnlinkLocked(TWait wait)
     {

@@ -124,41 +124,20 @@ public sealed partial class SharedMpscChannel<T>
         /// so no signal is on its way. Its item is not sent.</summary>
         public void Drop() => Recycle(signalMayBeOnItsWay: false);
 
-        /// <summary>The raw task awaiting this send was cancelled before it resumed: a send still waiting leaves the list,
-        /// and a position reserved for it becomes a hole. Either way its item is not sent, as the task reports. On the
-        /// task's thread, or on the thread that ended it after its executor stopped.</summary>
-        void IAwaitedByTask.Withdraw(LocalTask waiter)
+        /// <summary>The raw task awaiting this send was cancelled before it resumed (see
+        /// <see cref="MpscRing{T, TWait}.Withdraw"/>). On the task's thread, or on the thread that ended it after its
+        /// executor stopped.</summary>
+        void IAwaitedByTask.Withdraw(LocalTask waiter) => channel._ring.Withdraw(this, waiter);
+
+        /// <summary>Under the send lock.</summary>
+        bool IMpscSendWait<T, SendWait>.IsAwaitedBy(object waiter) => ReferenceEquals(RegisteredWaker, waiter);
+
+        /// <summary>Under the send lock.</summary>
+        long IMpscSendWait<T, SendWait>.TakeReservation()
         {
-            bool unlinked = false;
-            long reserved = -1;
-            lock (channel._ring.SendLock)
-            {
-                if (!ReferenceEquals(RegisteredWaker, waiter))
-                {
-                    return; // reclaimed and reused already
-                }
-
-                if (IsLinked)
-                {
-                    channel._ring.UnlinkLocked(this);
-                    unlinked = true;
-                }
-                else
-                {
-                    reserved = _reservedPosition;
-                    _reservedPosition = -1;
-                }
-            }
-
-            if (unlinked)
-            {
-                Drop();
-            }
-            else if (reserved >= 0)
-            {
-                channel._ring.PublishHole(reserved);
-                Recycle(signalMayBeOnItsWay: true); // served: its signal may still be on its way
-            }
+            long reserved = _reservedPosition;
+            _reservedPosition = -1;
+            return reserved;
         }
 
         protected override void Arm()
@@ -192,7 +171,7 @@ public sealed partial class SharedMpscChannel<T>
         /// <summary>Ends the wait and returns the instance to the channel's pool; its item is not kept.</summary>
         /// <param name="signalMayBeOnItsWay">True when a serving thread took the wait and its signal may not have arrived:
         /// it is then paid off on arrival instead of waking the next wait.</param>
-        private void Recycle(bool signalMayBeOnItsWay)
+        public void Recycle(bool signalMayBeOnItsWay)
         {
             _item = default!;
             if (signalMayBeOnItsWay)

@@ -36,6 +36,10 @@ public sealed class MpscRingTests
         Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(SecondProducerReserves: true, AbandonFirstWait: true)));
 
     [Fact]
+    public void No_interleaving_of_a_send_abandoned_in_a_full_ring_with_the_consumer_serving_it_wakes_a_wait_that_is_over() =>
+        Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(SecondProducerReserves: true, AbandonFirstWait: true, StartFull: true)));
+
+    [Fact]
     public void No_interleaving_of_the_consumer_taking_its_waiting_flag_back_with_producers_taking_it_loses_or_doubles_a_wake() =>
         Systematic.AssertNoBug(() => SendsReceiveAndClose(new Scenario(ConsumerWithdrawsFirstWait: true)));
 
@@ -51,6 +55,7 @@ public sealed class MpscRingTests
     /// while it waits), then withdrawn as the channel's wait withdraws itself: taken out of the list if still there
     /// (else dropped by whichever thread found it abandoned first), its reserved position given up if it was served.
     /// That item is not sent.</param>
+    /// <param name="StartFull">The ring holds two items before the threads start, so the first sends wait.</param>
     /// <param name="ConsumerWithdrawsFirstWait">The consumer takes its first waiting flag back, as a cancelled receive does;
     /// if a producer took it first, the consumer waits for that producer's signal instead.</param>
     /// <param name="Closers">How many threads close the ring.</param>
@@ -58,6 +63,7 @@ public sealed class MpscRingTests
         bool SecondProducerReserves = false,
         bool GiveUpReservedPosition = false,
         bool AbandonFirstWait = false,
+        bool StartFull = false,
         bool ConsumerWithdrawsFirstWait = false,
         int Closers = 1);
 
@@ -71,6 +77,14 @@ public sealed class MpscRingTests
         var sent = new ConcurrentBag<int>();
         var received = new List<int>();
         int closedBy = 0;
+        if (scenario.StartFull)
+        {
+            foreach (int item in new[] { 100, 101 })
+            {
+                Specification.Assert(box.Ring.TrySend(item) == MpscSendOutcome.Sent, "the empty ring took an item");
+                sent.Add(item);
+            }
+        }
 
         var producers = new Thread[Producers];
         for (int p = 0; p < Producers; p++)
@@ -163,6 +177,7 @@ public sealed class MpscRingTests
         foreach (ModelSendWait abandoned in box.Abandoned)
         {
             Specification.Assert(abandoned.IsEnded || abandoned.Drops == 1, "an abandoned wait was taken out of the list and never dropped (recycled)");
+            Specification.Assert(!abandoned.WasReserved || abandoned.Recycles == 1, "an abandoned wait served with a reserved position was not recycled");
         }
 
         Specification.Assert(box.Ring.WaitingSends == 0, $"{box.Ring.WaitingSends} sends still wait after the close");
@@ -215,42 +230,17 @@ public sealed class MpscRingTests
         return ended;
     }
 
-    /// <summary>What <c>SendWait.Withdraw</c> does when the raw task awaiting the send is cancelled: the wait is abandoned
-    /// at once (the task finished), and withdrawn after; a wait the ring served meanwhile is signalled, and a position
-    /// reserved for it becomes a hole.</summary>
+    /// <summary>What the channel does when the raw task awaiting a send is cancelled: the wait is abandoned at once (the
+    /// task finished) and withdrawn after, through the ring. A wait the ring served meanwhile is signalled; the producer
+    /// takes that signal before it disposes the model wait.</summary>
     private static void AbandonAndWithdraw(RingBox box, ModelSendWait wait)
     {
         wait.Abandon();
         box.Abandoned.Enqueue(wait);
-        bool unlinked = false;
-        long? reserved = null;
-        lock (box.Ring.SendLock)
-        {
-            if (wait.IsLinked)
-            {
-                box.Ring.UnlinkLocked(wait);
-                unlinked = true;
-            }
-            else
-            {
-                reserved = wait.ReservedPosition;
-            }
-        }
-
-        if (unlinked)
-        {
-            wait.Drop();
-            return;
-        }
-
+        box.Ring.Withdraw(wait, wait.Waiter);
         if (wait.IsEnded)
         {
-            _ = wait.AwaitSignal(); // served before it was abandoned: its signal is on its way
-        }
-
-        if (reserved is long position)
-        {
-            box.Ring.PublishHole(position);
+            _ = wait.AwaitSignal();
         }
     }
 
@@ -283,8 +273,10 @@ public sealed class MpscRingTests
         private readonly SemaphoreSlim _signalled = new(0, int.MaxValue);
         private MpscSendOutcome _outcome = MpscSendOutcome.Full;
         private volatile bool _abandoned;
+        private int _signalArrived; // set with an interlocked write, as the shipped wait state records an arrival
         private bool _ended;
         private int _drops;
+        private int _recycles;
 
         public ModelSendWait? Next { get; set; }
 
@@ -298,6 +290,13 @@ public sealed class MpscRingTests
 
         public int Drops => _drops;
 
+        public int Recycles => _recycles;
+
+        /// <summary>Who waits for this send (what the channel's wait checks is still its raw task).</summary>
+        public object Waiter { get; } = new();
+
+        public bool WasReserved { get; private set; }
+
         public bool ReservesRoom => reservesRoom;
 
         public int Item => item;
@@ -309,6 +308,7 @@ public sealed class MpscRingTests
             EndOnce();
             _outcome = MpscSendOutcome.Sent;
             ReservedPosition = position;
+            WasReserved = true;
         }
 
         public void Complete(MpscSendOutcome outcome)
@@ -319,7 +319,29 @@ public sealed class MpscRingTests
             _outcome = outcome;
         }
 
-        public void Signal() => _signalled.Release();
+        public void Signal()
+        {
+            Interlocked.Exchange(ref _signalArrived, 1);
+            _signalled.Release();
+        }
+
+        public bool IsAwaitedBy(object waiter) => ReferenceEquals(waiter, Waiter);
+
+        public long TakeReservation()
+        {
+            long reserved = ReservedPosition ?? -1;
+            ReservedPosition = null;
+            return reserved;
+        }
+
+        public void Recycle(bool signalMayBeOnItsWay)
+        {
+            Specification.Assert(_ended, "a wait the ring never served was recycled as served");
+            Specification.Assert(
+                signalMayBeOnItsWay || Volatile.Read(ref _signalArrived) == 1,
+                "a served wait was recycled as if no signal were coming while its signal was on its way: it would wake the instance's next wait");
+            Specification.Assert(++_recycles == 1, "a wait was recycled twice");
+        }
 
         public void Abandon() => _abandoned = true;
 
