@@ -8,10 +8,10 @@ namespace ThreadPerCore.Channels;
 public sealed partial class SharedMpscChannel<T>
 {
     /// <summary>
-    /// A send waiting for room, holding its item. Pooled by the channel, linked into its FIFO of waiting sends
-    /// (the ring's, guarded by its send lock, <see cref="MpscRing{T, TWait}.SendLock"/>) until room comes, its token fires, or the channel
-    /// closes. The raw task that awaits it registers its waker here, so the channel sees when that task was cancelled
-    /// while it waited (<see cref="ChannelOperation.IsAbandoned"/>) and drops the send instead of delivering it.
+    /// A send waiting for room, holding its item. Pooled by the channel, linked into the ring's FIFO of waiting sends
+    /// (guarded by <see cref="MpscRing{T, TWait}.SendLock"/>) until room comes, its token fires, or the channel closes.
+    /// The raw task that awaits it registers its waker here, so the channel sees when that task was cancelled while it
+    /// waited (<see cref="ChannelOperation.IsAbandoned"/>) and drops the send instead of delivering it.
     /// </summary>
     /// <remarks>
     /// A raw task may be cancelled after its send got room and before it resumes, like a Rust future dropped after it was
