@@ -248,6 +248,32 @@ public sealed class SharedMpscChannelContractTests : IAsyncLifetime, IDisposable
         three.IsCanceled.Should().BeTrue();
     }
 
+    [Fact]
+    public async Task A_cancelled_local_task_send_whose_wait_was_dropped_and_reused_leaves_the_next_send_alone()
+    {
+        // A cancelled raw task withdraws its send after its completion is published. In between, the channel may drop
+        // the abandoned wait and pool it, and another send may take it: the late withdrawal must see the wait is no
+        // longer its own. Held open on the task's executor by a callback that runs inline as the completion is published.
+        var channel = new SharedMpscChannel<int>(2);
+        LocalTask<bool> three = await FillAndWaitToSendThreeAsync(channel);
+        ValueTask five = default;
+        three.OnCompletedInline(state =>
+        {
+            channel.TryReceive(out _).Should().BeTrue(); // room: the abandoned send of 3 at the head is dropped and pooled
+            channel.TrySend(4).Should().BeTrue();
+            five = channel.SendAsync(5); // the channel is full again: this send waits, in the pooled wait
+        }, null);
+
+        three.Cancel();
+        Func<Task> awaitThree = () => three.AsTask().WaitAsync(Bound);
+        await awaitThree.Should().ThrowAsync<OperationCanceledException>();
+
+        channel.WaitingSenders.Should().Be(1, "the send of 5 still waits: the withdrawal of 3 came after its wait was reused");
+        int[] received = await _pool[1].OnExecutor(() => new[] { channel.TryReceive(out int a) ? a : -1, channel.TryReceive(out int b) ? b : -1, channel.TryReceive(out int c) ? c : -1 });
+        received.Should().Equal(2, 4, 5);
+        five.IsCompletedSuccessfully.Should().BeTrue("the send of 5 was given room and delivered");
+    }
+
     private async Task<LocalTask<bool>> FillAndWaitToSendThreeAsync(SharedMpscChannel<int> channel)
     {
         channel.TrySend(1).Should().BeTrue();
