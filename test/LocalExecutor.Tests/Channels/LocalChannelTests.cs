@@ -165,6 +165,36 @@ public sealed class LocalChannelTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_cancelled_receive_whose_wait_was_reused_before_its_withdrawal_leaves_the_next_receive_alone()
+    {
+        // A cancelled raw task withdraws its wait after its completion is published. A callback run inline there holds
+        // that window open: a send passes over the abandoned wait (reclaiming it) to the receive behind it, and a new
+        // receive takes the reclaimed wait. The late withdrawal must see the wait is no longer its own.
+        (int second, bool thirdWaited, int third) = await _executor.RunAsync(async () =>
+        {
+            var channel = new LocalChannel<int>(2);
+            LocalTask<int> doomed = ReceiveOnceAsync(channel);
+            LocalTask<int>? secondReceive = null;
+            LocalTask<int>? thirdReceive = null;
+            doomed.OnCompletedInline(state =>
+            {
+                secondReceive = ReceiveOnceAsync(channel);
+                channel.TrySend(7).Should().BeTrue();
+                thirdReceive = ReceiveOnceAsync(channel);
+            }, null);
+
+            doomed.Cancel();
+            bool waited = !thirdReceive!.IsCompleted;
+            channel.TrySend(8).Should().BeTrue();
+            return (await secondReceive!, waited, await thirdReceive.WithTimeout(Bound));
+        });
+
+        second.Should().Be(7, "the send passed over the abandoned wait to the receive behind it");
+        thirdWaited.Should().BeTrue("the third receive waited on the empty channel");
+        third.Should().Be(8, "the late withdrawal of the cancelled receive left the third receive's wait alone");
+    }
+
+    [Fact]
     public async Task A_cancelled_local_task_waiting_to_send_sends_nothing()
     {
         int[] received = await _executor.RunAsync(async () =>
