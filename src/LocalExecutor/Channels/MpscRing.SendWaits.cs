@@ -99,7 +99,7 @@ internal partial struct MpscRing<T, TWait>
     }
 
     /// <summary>Under <see cref="SendLock"/>: takes a linked wait out of the list and publishes the new count.</summary>
-    public void UnlinkLocked(TWait wait)
+    private void UnlinkLocked(TWait wait)
     {
         _sendWaits.Remove(wait);
         Volatile.Write(ref _positions.RoomWaitCount, _sendWaits.Count);

@@ -49,8 +49,6 @@ internal partial struct MpscRing<T, TWait>
         }
 
         _receiver = receiver;
-        _sendWaits = default;
-        _positions = default;
     }
 
     /// <summary>The most items the ring holds.</summary>
